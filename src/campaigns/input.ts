@@ -1,0 +1,106 @@
+import { z } from 'zod';
+
+const key = z
+  .string()
+  .trim()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$/, 'use 1–32 letters, digits, "-" or "_"');
+
+const text = (max: number) => z.string().trim().min(1, 'must not be empty').max(max);
+
+const httpUrl = z
+  .string()
+  .trim()
+  .max(2048)
+  .refine((value) => {
+    try {
+      const url = new URL(value);
+      return (url.protocol === 'http:' || url.protocol === 'https:') && url.hostname !== '';
+    } catch {
+      return false;
+    }
+  }, 'must be an absolute http(s) URL');
+
+export const variantInput = z
+  .object({
+    key,
+    name: text(100),
+    subject: text(200),
+    preheader: z.string().trim().max(200).optional(),
+    senderName: z.string().trim().max(100).optional(),
+    template: z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, 'must name a template in templates/emails')
+      .optional(),
+    html: z.string().min(1).max(500_000).optional(),
+    weight: z.number().positive('must be greater than 0').max(1_000_000).default(1),
+    control: z.boolean().optional(),
+  })
+  .strict()
+  .refine((v) => !(v.template && v.html), {
+    message: 'give either a template or html, not both',
+    path: ['html'],
+  });
+
+export const linkInput = z
+  .object({ key, url: httpUrl, label: z.string().trim().max(200).optional() })
+  .strict();
+
+const unique = (items: { key: string }[]) =>
+  new Set(items.map((i) => i.key.toLowerCase())).size === items.length;
+
+const variantList = z
+  .array(variantInput)
+  .min(2, 'a campaign needs at least 2 variants')
+  .max(8, 'a campaign has at most 8 variants')
+  .refine(unique, 'variant keys must be unique')
+  .refine((vs) => vs.filter((v) => v.control).length <= 1, 'mark at most one variant as control');
+
+const linkList = z.array(linkInput).max(50).refine(unique, 'link keys must be unique');
+
+const settings = {
+  name: text(200),
+  goal: z
+    .string()
+    .trim()
+    .regex(/^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$/, 'use 1–64 letters, digits, ".", ":", "-" or "_"'),
+  testFraction: z
+    .number()
+    .gt(0, 'must be greater than 0')
+    .lte(1, 'must be at most 1 (the whole list)'),
+  confidence: z.union([z.literal(0.9), z.literal(0.95), z.literal(0.99)], {
+    message: 'must be 0.90, 0.95 or 0.99',
+  }),
+  minimumDetectableEffect: z
+    .number()
+    .gt(0, 'must be greater than 0')
+    .lt(1, 'is an absolute lift in the ratio, below 1'),
+};
+
+export const createCampaignInput = z
+  .object({
+    ...settings,
+    confidence: settings.confidence.default(0.95),
+    minimumDetectableEffect: settings.minimumDetectableEffect.default(0.01),
+    variants: variantList,
+    links: linkList.default([]),
+  })
+  .strict();
+
+export const updateCampaignInput = z
+  .object({
+    name: settings.name,
+    goal: settings.goal,
+    testFraction: settings.testFraction,
+    confidence: settings.confidence,
+    minimumDetectableEffect: settings.minimumDetectableEffect,
+    variants: variantList,
+    links: linkList,
+  })
+  .partial()
+  .strict()
+  .refine((v) => Object.keys(v).length > 0, 'give at least one field to change');
+
+export type CreateCampaignInput = z.infer<typeof createCampaignInput>;
+export type UpdateCampaignInput = z.infer<typeof updateCampaignInput>;
+export type VariantInput = z.infer<typeof variantInput>;
+export type LinkInput = z.infer<typeof linkInput>;

@@ -1,0 +1,253 @@
+import { randomBytes } from 'node:crypto';
+import { asc, desc, eq, sql } from 'drizzle-orm';
+import type { Context } from '../context';
+import { tables } from '../db';
+import { conflict, notFound } from '../errors';
+import type { CreateCampaignInput, LinkInput, UpdateCampaignInput, VariantInput } from './input';
+
+const { campaigns, variants, links, campaignProspects, enrollments } = tables;
+
+export type CampaignStatus =
+  'draft' | 'testing' | 'decided' | 'rolling_out' | 'completed' | 'paused' | 'cancelled';
+
+export interface VariantView {
+  id: number;
+  key: string;
+  name: string;
+  subject: string;
+  preheader: string | null;
+  senderName: string | null;
+  template: string | null;
+  html: string | null;
+  weight: number;
+  control: boolean;
+  /** Test-phase prospects assigned to this variant. */
+  enrolled: number;
+}
+
+export interface LinkView {
+  key: string;
+  url: string;
+  label: string | null;
+  /** The shape of this link in an email; {messageId} is filled in per message. */
+  trackingUrl: string;
+}
+
+export interface CampaignView {
+  id: number;
+  name: string;
+  goal: string;
+  status: CampaignStatus;
+  testFraction: number;
+  confidence: number;
+  minimumDetectableEffect: number;
+  createdAt: string;
+  updatedAt: string;
+  launchedAt: string | null;
+  /** Prospects on the campaign's list (imported and not suppressed). */
+  prospects: number;
+  /** Enrolled prospects held back from the test for the rollout. */
+  remainder: number;
+  variants: VariantView[];
+  links: LinkView[];
+}
+
+/** The control is the variant marked so, or the first when none is. */
+function controlIndex(list: VariantInput[]): number {
+  const marked = list.findIndex((v) => v.control);
+  return marked === -1 ? 0 : marked;
+}
+
+function insertVariantsAndLinks(
+  ctx: Context,
+  campaignId: number,
+  variantList: VariantInput[],
+  linkList: LinkInput[],
+): void {
+  const control = controlIndex(variantList);
+  ctx.db
+    .insert(variants)
+    .values(
+      variantList.map((v, position) => ({
+        campaignId,
+        key: v.key,
+        name: v.name,
+        subject: v.subject,
+        preheader: v.preheader ?? null,
+        senderName: v.senderName ?? null,
+        template: v.template ?? null,
+        html: v.html ?? null,
+        weight: v.weight,
+        isControl: position === control,
+        position,
+      })),
+    )
+    .run();
+  if (linkList.length > 0) {
+    ctx.db
+      .insert(links)
+      .values(linkList.map((l) => ({ campaignId, key: l.key, url: l.url, label: l.label ?? null })))
+      .run();
+  }
+}
+
+export function createCampaign(ctx: Context, input: CreateCampaignInput): CampaignView {
+  const now = ctx.clock().getTime();
+
+  const id = ctx.sqlite.transaction(() => {
+    const row = ctx.db
+      .insert(campaigns)
+      .values({
+        name: input.name,
+        goal: input.goal,
+        status: 'draft',
+        testFraction: input.testFraction,
+        confidence: input.confidence,
+        minimumDetectableEffect: input.minimumDetectableEffect,
+        salt: randomBytes(16).toString('hex'),
+        createdAt: now,
+        updatedAt: now,
+      })
+      .returning({ id: campaigns.id })
+      .get();
+    insertVariantsAndLinks(ctx, row.id, input.variants, input.links);
+    return row.id;
+  })();
+
+  ctx.logger.info({ campaignId: id }, 'campaign created');
+  return getCampaign(ctx, id);
+}
+
+export function updateCampaign(ctx: Context, id: number, input: UpdateCampaignInput): CampaignView {
+  ctx.sqlite.transaction(() => {
+    const current = requireCampaign(ctx, id);
+    if (current.status !== 'draft') {
+      throw conflict(
+        'campaign_not_draft',
+        `Campaign ${id} is ${current.status}; only a draft campaign can be edited.`,
+        { status: current.status },
+      );
+    }
+
+    const { variants: variantList, links: linkList, ...fields } = input;
+    ctx.db
+      .update(campaigns)
+      .set({ ...fields, updatedAt: ctx.clock().getTime() })
+      .where(eq(campaigns.id, id))
+      .run();
+    if (variantList) {
+      ctx.db.delete(variants).where(eq(variants.campaignId, id)).run();
+    }
+    if (linkList) {
+      ctx.db.delete(links).where(eq(links.campaignId, id)).run();
+    }
+    insertVariantsAndLinks(ctx, id, variantList ?? [], linkList ?? []);
+  })();
+
+  ctx.logger.info({ campaignId: id }, 'campaign updated');
+  return getCampaign(ctx, id);
+}
+
+export function requireCampaign(ctx: Context, id: number) {
+  const row = ctx.db.select().from(campaigns).where(eq(campaigns.id, id)).get();
+  if (!row) throw notFound(`Campaign ${id}`);
+  return { ...row, status: row.status as CampaignStatus };
+}
+
+export function listVariants(ctx: Context, campaignId: number) {
+  return ctx.db
+    .select()
+    .from(variants)
+    .where(eq(variants.campaignId, campaignId))
+    .orderBy(asc(variants.position))
+    .all();
+}
+
+export function getCampaign(ctx: Context, id: number): CampaignView {
+  const row = requireCampaign(ctx, id);
+
+  const counts = ctx.db
+    .select({
+      variantId: enrollments.variantId,
+      phase: enrollments.phase,
+      n: sql<number>`count(*)`,
+    })
+    .from(enrollments)
+    .where(eq(enrollments.campaignId, id))
+    .groupBy(enrollments.phase, enrollments.variantId)
+    .all();
+  const enrolledByVariant = new Map(
+    counts.filter((c) => c.phase === 'test').map((c) => [c.variantId, c.n]),
+  );
+  const remainder = counts.filter((c) => c.phase === 'remainder').reduce((s, c) => s + c.n, 0);
+  const listSize = ctx.db
+    .select({ n: sql<number>`count(*)` })
+    .from(campaignProspects)
+    .where(eq(campaignProspects.campaignId, id))
+    .get();
+  const linkRows = ctx.db
+    .select()
+    .from(links)
+    .where(eq(links.campaignId, id))
+    .orderBy(asc(links.id))
+    .all();
+
+  return {
+    id: row.id,
+    name: row.name,
+    goal: row.goal,
+    status: row.status,
+    testFraction: row.testFraction,
+    confidence: row.confidence,
+    minimumDetectableEffect: row.minimumDetectableEffect,
+    createdAt: new Date(row.createdAt).toISOString(),
+    updatedAt: new Date(row.updatedAt).toISOString(),
+    launchedAt: row.launchedAt === null ? null : new Date(row.launchedAt).toISOString(),
+    prospects: listSize?.n ?? 0,
+    remainder,
+    variants: listVariants(ctx, id).map((v) => ({
+      id: v.id,
+      key: v.key,
+      name: v.name,
+      subject: v.subject,
+      preheader: v.preheader,
+      senderName: v.senderName,
+      template: v.template,
+      html: v.html,
+      weight: v.weight,
+      control: v.isControl,
+      enrolled: enrolledByVariant.get(v.id) ?? 0,
+    })),
+    links: linkRows.map((l) => ({
+      key: l.key,
+      url: l.url,
+      label: l.label,
+      trackingUrl: `${ctx.publicUrl}/t/c/{messageId}/${encodeURIComponent(l.key)}`,
+    })),
+  };
+}
+
+export interface CampaignSummary {
+  id: number;
+  name: string;
+  goal: string;
+  status: CampaignStatus;
+  createdAt: string;
+  launchedAt: string | null;
+}
+
+export function listCampaigns(ctx: Context): CampaignSummary[] {
+  return ctx.db
+    .select()
+    .from(campaigns)
+    .orderBy(desc(campaigns.id))
+    .all()
+    .map((row) => ({
+      id: row.id,
+      name: row.name,
+      goal: row.goal,
+      status: row.status as CampaignStatus,
+      createdAt: new Date(row.createdAt).toISOString(),
+      launchedAt: row.launchedAt === null ? null : new Date(row.launchedAt).toISOString(),
+    }));
+}

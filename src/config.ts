@@ -1,0 +1,87 @@
+import { z } from 'zod';
+
+/** Settings of the standalone server, read from the environment once at start-up. */
+export interface ServerConfig {
+  port: number;
+  database: string;
+  publicUrl: string;
+  secret?: string;
+  apiKey?: string;
+  adminPassword?: string;
+  outboxDir: string;
+  sendgrid?: { apiKey: string; apiUrl?: string; webhookPublicKey?: string };
+  logLevel: string;
+}
+
+const optional = z
+  .string()
+  .transform((s) => s.trim())
+  .optional()
+  .transform((s) => (s ? s : undefined));
+
+const httpUrl = z
+  .url({ protocol: /^https?$/, message: 'must be an absolute http(s) URL' })
+  .transform((s) => s.replace(/\/+$/, ''));
+
+const environment = z.object({
+  PORT: z.coerce
+    .number({ message: 'must be a number' })
+    .int('must be a whole number')
+    .min(1, 'must be between 1 and 65535')
+    .max(65535, 'must be between 1 and 65535')
+    .default(3000),
+  LEADSPLIT_DATABASE: optional,
+  LEADSPLIT_PUBLIC_URL: optional.pipe(httpUrl.optional()),
+  LEADSPLIT_SECRET: optional.pipe(z.string().min(32, 'must be at least 32 characters').optional()),
+  LEADSPLIT_API_KEY: optional.pipe(z.string().min(24, 'must be at least 24 characters').optional()),
+  LEADSPLIT_ADMIN_PASSWORD: optional.pipe(
+    z.string().min(12, 'must be at least 12 characters').optional(),
+  ),
+  LEADSPLIT_OUTBOX_DIR: optional,
+  LEADSPLIT_LOG_LEVEL: optional.pipe(
+    z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
+  ),
+  SENDGRID_API_KEY: optional,
+  SENDGRID_API_URL: optional.pipe(httpUrl.optional()),
+  SENDGRID_WEBHOOK_PUBLIC_KEY: optional,
+});
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Parses the environment; a wrong value throws a ConfigError naming every bad variable. */
+export function loadConfig(env: NodeJS.ProcessEnv): ServerConfig {
+  const parsed = environment.safeParse(env);
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`),
+    );
+  }
+  const e = parsed.data;
+
+  if (e.SENDGRID_API_URL && !e.SENDGRID_API_KEY) {
+    throw new ConfigError(['SENDGRID_API_URL: is set but SENDGRID_API_KEY is not']);
+  }
+
+  return {
+    port: e.PORT,
+    database: e.LEADSPLIT_DATABASE ?? './data/leadsplit.db',
+    publicUrl: e.LEADSPLIT_PUBLIC_URL ?? `http://localhost:${e.PORT}`,
+    secret: e.LEADSPLIT_SECRET,
+    apiKey: e.LEADSPLIT_API_KEY,
+    adminPassword: e.LEADSPLIT_ADMIN_PASSWORD,
+    outboxDir: e.LEADSPLIT_OUTBOX_DIR ?? './outbox',
+    sendgrid: e.SENDGRID_API_KEY
+      ? {
+          apiKey: e.SENDGRID_API_KEY,
+          apiUrl: e.SENDGRID_API_URL,
+          webhookPublicKey: e.SENDGRID_WEBHOOK_PUBLIC_KEY,
+        }
+      : undefined,
+    logLevel: e.LEADSPLIT_LOG_LEVEL ?? 'info',
+  };
+}

@@ -1,0 +1,13 @@
+import type { Logger } from 'pino';
+import type { Db, Sqlite } from './db';
+
+/** What every feature function is handed: built once by createLeadsplit, never imported. */
+export interface Context {
+  db: Db;
+  sqlite: Sqlite;
+  logger: Logger;
+  /** The current time; tests pass a clock they control. */
+  clock: () => Date;
+  /** Absolute URL at which the plugin is reachable from the outside, without a trailing slash. */
+  publicUrl: string;
+}

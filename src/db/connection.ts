@@ -1,0 +1,50 @@
+import Database from 'better-sqlite3';
+import { drizzle, type BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
+import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
+import { mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as schema from './schema';
+
+export type Sqlite = Database.Database;
+export type Db = BetterSQLite3Database<typeof schema>;
+
+const MIGRATIONS_FOLDER = resolve(dirname(fileURLToPath(import.meta.url)), '../../migrations');
+
+/** Opens (or adopts) a SQLite database and sets the pragmas leadsplit relies on. */
+export function openDatabase(database: string | Sqlite): { sqlite: Sqlite; db: Db } {
+  let sqlite: Sqlite;
+  if (typeof database === 'string') {
+    if (database !== ':memory:') mkdirSync(dirname(resolve(database)), { recursive: true });
+    sqlite = new Database(database);
+  } else {
+    sqlite = database;
+  }
+
+  // WAL lets readers (reports) run while the send queue and tracking hits write; NORMAL is
+  // durable across process crashes, which is the failure this product must survive.
+  sqlite.pragma('busy_timeout = 5000');
+  sqlite.pragma('journal_mode = WAL');
+  sqlite.pragma('synchronous = NORMAL');
+  sqlite.pragma('foreign_keys = ON');
+
+  return { sqlite, db: drizzle(sqlite, { schema }) };
+}
+
+/**
+ * Applies the committed migrations. Two processes starting on one file at once may both try:
+ * the loser of the write lock gets SQLITE_BUSY and simply tries again, by which time the
+ * winner has applied everything and nothing is left to do.
+ */
+export function migrateDatabase(db: Db): void {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      migrate(db, { migrationsFolder: MIGRATIONS_FOLDER });
+      return;
+    } catch (error) {
+      const code = (error as { code?: string }).code ?? '';
+      if (!code.startsWith('SQLITE_BUSY') || attempt >= 50) throw error;
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 20 + Math.random() * 80);
+    }
+  }
+}

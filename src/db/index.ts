@@ -1,0 +1,2 @@
+export { openDatabase, migrateDatabase, type Db, type Sqlite } from './connection';
+export * as tables from './schema';

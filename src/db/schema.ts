@@ -1,0 +1,210 @@
+import { sql } from 'drizzle-orm';
+import {
+  index,
+  integer,
+  primaryKey,
+  real,
+  sqliteTable,
+  text,
+  uniqueIndex,
+} from 'drizzle-orm/sqlite-core';
+
+// Times are stored as integer milliseconds since the epoch: compact, sortable, and the same
+// on every driver.
+
+/** Values the product generates once and keeps: its secret, the API key's hash. */
+export const settings = sqliteTable('settings', {
+  key: text('key').primaryKey(),
+  value: text('value').notNull(),
+});
+
+export const prospects = sqliteTable(
+  'prospects',
+  {
+    id: integer('id').primaryKey(),
+    email: text('email').notNull(),
+    firstName: text('first_name'),
+    lastName: text('last_name'),
+    externalId: text('external_id'),
+    source: text('source'),
+    /** Extra CSV columns, as a JSON object of strings. */
+    attributes: text('attributes'),
+    /** active, unsubscribed, bounced or complained; anything but active is never emailed. */
+    status: text('status').notNull().default('active'),
+    createdAt: integer('created_at').notNull(),
+  },
+  (t) => [
+    uniqueIndex('prospects_email').on(t.email),
+    index('prospects_external_id').on(t.externalId),
+  ],
+);
+
+export const campaigns = sqliteTable('campaigns', {
+  id: integer('id').primaryKey(),
+  name: text('name').notNull(),
+  goal: text('goal').notNull(),
+  /** draft, testing, decided, rolling_out, completed, paused, cancelled */
+  status: text('status').notNull().default('draft'),
+  testFraction: real('test_fraction').notNull(),
+  confidence: real('confidence').notNull(),
+  minimumDetectableEffect: real('minimum_detectable_effect').notNull(),
+  /** Random per campaign, so that assignments in different campaigns are independent. */
+  salt: text('salt').notNull(),
+  createdAt: integer('created_at').notNull(),
+  updatedAt: integer('updated_at').notNull(),
+  launchedAt: integer('launched_at'),
+});
+
+export const variants = sqliteTable(
+  'variants',
+  {
+    id: integer('id').primaryKey(),
+    campaignId: integer('campaign_id')
+      .notNull()
+      .references(() => campaigns.id, { onDelete: 'cascade' }),
+    key: text('key').notNull(),
+    name: text('name').notNull(),
+    subject: text('subject').notNull(),
+    preheader: text('preheader'),
+    senderName: text('sender_name'),
+    /** Name of a template in templates/emails, or null when the variant carries its own html. */
+    template: text('template'),
+    html: text('html'),
+    weight: real('weight').notNull(),
+    isControl: integer('is_control', { mode: 'boolean' }).notNull(),
+    position: integer('position').notNull(),
+  },
+  (t) => [uniqueIndex('variants_campaign_key').on(t.campaignId, t.key)],
+);
+
+export const links = sqliteTable(
+  'links',
+  {
+    id: integer('id').primaryKey(),
+    campaignId: integer('campaign_id')
+      .notNull()
+      .references(() => campaigns.id, { onDelete: 'cascade' }),
+    key: text('key').notNull(),
+    url: text('url').notNull(),
+    label: text('label'),
+  },
+  (t) => [uniqueIndex('links_campaign_key').on(t.campaignId, t.key)],
+);
+
+/** The campaign's list: prospects imported into it, enrolled or not yet. */
+export const campaignProspects = sqliteTable(
+  'campaign_prospects',
+  {
+    campaignId: integer('campaign_id')
+      .notNull()
+      .references(() => campaigns.id, { onDelete: 'cascade' }),
+    prospectId: integer('prospect_id')
+      .notNull()
+      .references(() => prospects.id, { onDelete: 'cascade' }),
+    importedAt: integer('imported_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.campaignId, t.prospectId] })],
+);
+
+export const enrollments = sqliteTable(
+  'enrollments',
+  {
+    campaignId: integer('campaign_id')
+      .notNull()
+      .references(() => campaigns.id, { onDelete: 'cascade' }),
+    prospectId: integer('prospect_id')
+      .notNull()
+      .references(() => prospects.id, { onDelete: 'cascade' }),
+    bucket: real('bucket').notNull(),
+    /** test or remainder */
+    phase: text('phase').notNull(),
+    /** Null for the remainder until a rollout picks the variant it receives. */
+    variantId: integer('variant_id').references(() => variants.id),
+    enrolledAt: integer('enrolled_at').notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.campaignId, t.prospectId] }),
+    index('enrollments_campaign_phase_variant').on(t.campaignId, t.phase, t.variantId),
+  ],
+);
+
+export const messages = sqliteTable(
+  'messages',
+  {
+    /** Random and unguessable: the key of every tracking link in the email. */
+    id: text('id').primaryKey(),
+    campaignId: integer('campaign_id')
+      .notNull()
+      .references(() => campaigns.id, { onDelete: 'cascade' }),
+    variantId: integer('variant_id')
+      .notNull()
+      .references(() => variants.id),
+    prospectId: integer('prospect_id')
+      .notNull()
+      .references(() => prospects.id, { onDelete: 'cascade' }),
+    phase: text('phase').notNull(),
+    /** queued, sending, sent, failed, cancelled, unknown */
+    status: text('status').notNull().default('queued'),
+    queuedAt: integer('queued_at').notNull(),
+    sentAt: integer('sent_at'),
+    providerMessageId: text('provider_message_id'),
+    error: text('error'),
+  },
+  (t) => [
+    // One email of a campaign per prospect and phase: the database itself refuses a double.
+    uniqueIndex('messages_campaign_prospect_phase').on(t.campaignId, t.prospectId, t.phase),
+    index('messages_status').on(t.status, t.queuedAt),
+    index('messages_campaign_variant').on(t.campaignId, t.variantId, t.status),
+  ],
+);
+
+export const events = sqliteTable(
+  'events',
+  {
+    id: integer('id').primaryKey(),
+    messageId: text('message_id')
+      .notNull()
+      .references(() => messages.id, { onDelete: 'cascade' }),
+    campaignId: integer('campaign_id').notNull(),
+    variantId: integer('variant_id').notNull(),
+    /** delivered, bounced, opened, clicked, unsubscribed, ... */
+    type: text('type').notNull(),
+    occurredAt: integer('occurred_at').notNull(),
+    linkKey: text('link_key'),
+    userAgent: text('user_agent'),
+    ipHash: text('ip_hash'),
+    machine: integer('machine', { mode: 'boolean' }).notNull().default(false),
+    /** The provider's own id of the event, so a webhook retried is stored once. */
+    providerEventId: text('provider_event_id'),
+  },
+  (t) => [
+    index('events_campaign_variant_type').on(t.campaignId, t.variantId, t.type),
+    index('events_message').on(t.messageId),
+    uniqueIndex('events_provider_event_id')
+      .on(t.providerEventId)
+      .where(sql`provider_event_id IS NOT NULL`),
+  ],
+);
+
+export const conversions = sqliteTable(
+  'conversions',
+  {
+    id: integer('id').primaryKey(),
+    campaignId: integer('campaign_id')
+      .notNull()
+      .references(() => campaigns.id, { onDelete: 'cascade' }),
+    variantId: integer('variant_id').references(() => variants.id),
+    prospectId: integer('prospect_id')
+      .notNull()
+      .references(() => prospects.id, { onDelete: 'cascade' }),
+    goal: text('goal').notNull(),
+    value: real('value'),
+    currency: text('currency'),
+    occurredAt: integer('occurred_at').notNull(),
+    source: text('source').notNull(),
+  },
+  (t) => [
+    uniqueIndex('conversions_campaign_prospect_goal').on(t.campaignId, t.prospectId, t.goal),
+    index('conversions_campaign_variant').on(t.campaignId, t.variantId),
+  ],
+);

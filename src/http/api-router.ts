@@ -1,0 +1,89 @@
+import express, { Router, type Request } from 'express';
+import { z } from 'zod';
+import { createCampaignInput, updateCampaignInput } from '../campaigns/input';
+import { launchCampaign } from '../campaigns/launch';
+import { createCampaign, getCampaign, listCampaigns, updateCampaign } from '../campaigns/store';
+import type { Context } from '../context';
+import type { ApiKeyCheck } from '../credentials';
+import { AppError } from '../errors';
+import { parseProspectCsv } from '../prospects/csv';
+import { importProspects } from '../prospects/import';
+import { parseProspectJson } from '../prospects/json';
+import { requireApiKey } from './auth';
+import { parseInput } from './errors';
+
+export interface ApiOptions {
+  apiKey: ApiKeyCheck;
+  /** The largest prospect upload taken, in bytes. */
+  maxImportBytes: number;
+}
+
+const campaignId = z.object({
+  id: z.coerce
+    .number({ message: 'must be a campaign id' })
+    .int('must be a campaign id')
+    .positive('must be a campaign id')
+    .max(Number.MAX_SAFE_INTEGER, 'must be a campaign id'),
+});
+
+const idOf = (req: Request) => parseInput(campaignId, req.params).id;
+
+export function apiRouter(ctx: Context, options: ApiOptions): Router {
+  const router = Router();
+  const json = express.json({ limit: '1mb', strict: false });
+  const importJson = express.json({ limit: options.maxImportBytes, strict: false });
+
+  router.use(requireApiKey(options.apiKey));
+
+  router.get('/campaigns', (_req, res) => {
+    res.json({ campaigns: listCampaigns(ctx) });
+  });
+
+  router.post('/campaigns', json, (req, res) => {
+    const input = parseInput(createCampaignInput, req.body);
+    const campaign = createCampaign(ctx, input);
+    res.status(201).location(`${req.baseUrl}/campaigns/${campaign.id}`).json(campaign);
+  });
+
+  router.get('/campaigns/:id', (req, res) => {
+    res.json(getCampaign(ctx, idOf(req)));
+  });
+
+  router.patch('/campaigns/:id', json, (req, res) => {
+    const id = idOf(req);
+    const input = parseInput(updateCampaignInput, req.body);
+    res.json(updateCampaign(ctx, id, input));
+  });
+
+  router.post('/campaigns/:id/prospects', async (req, res, next) => {
+    const id = idOf(req);
+    getCampaign(ctx, id);
+
+    let upload;
+    if (req.is('text/csv')) {
+      upload = await parseProspectCsv(req, options.maxImportBytes);
+    } else if (req.is('application/json')) {
+      await new Promise<void>((resolve, reject) =>
+        importJson(req, res, (error?: unknown) => (error ? reject(error) : resolve())),
+      );
+      upload = parseProspectJson(req.body);
+    } else {
+      next(
+        new AppError(
+          415,
+          'unsupported_media_type',
+          'Send prospects as text/csv (with a header row) or as application/json.',
+        ),
+      );
+      return;
+    }
+
+    res.json(importProspects(ctx, id, upload));
+  });
+
+  router.post('/campaigns/:id/launch', (req, res) => {
+    res.json(launchCampaign(ctx, idOf(req)));
+  });
+
+  return router;
+}

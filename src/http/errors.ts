@@ -1,0 +1,72 @@
+import type { ErrorRequestHandler, RequestHandler } from 'express';
+import type { Logger } from 'pino';
+import { z } from 'zod';
+import { AppError } from '../errors';
+
+/** Validates a value against a schema; a failure becomes a 400 listing every problem. */
+export function parseInput<T extends z.ZodType>(schema: T, value: unknown): z.infer<T> {
+  const parsed = schema.safeParse(value);
+  if (parsed.success) return parsed.data;
+  const problems = parsed.error.issues.map((issue) => ({
+    path: issue.path.join('.'),
+    message: issue.message,
+  }));
+  const first = problems[0]!;
+  throw new AppError(
+    400,
+    'invalid_input',
+    first.path ? `${first.path}: ${first.message}` : first.message,
+    problems,
+  );
+}
+
+export const notFoundHandler: RequestHandler = (_req, res) => {
+  res.status(404).json({ error: { code: 'not_found', message: 'No such route.' } });
+};
+
+interface HttpError {
+  status?: number;
+  type?: string;
+  expose?: boolean;
+}
+
+/** Errors raised by body parsers carry a status and a type; their messages are safe to show. */
+function bodyParserError(error: unknown): AppError | undefined {
+  const e = error as HttpError;
+  if (typeof e?.status !== 'number' || !e.expose) return undefined;
+  switch (e.type) {
+    case 'entity.parse.failed':
+      return new AppError(400, 'invalid_json', 'The body is not valid JSON.');
+    case 'entity.too.large':
+      return new AppError(413, 'payload_too_large', 'The body is larger than this route takes.');
+    case 'encoding.unsupported':
+    case 'charset.unsupported':
+      return new AppError(415, 'unsupported_encoding', 'Send the body as UTF-8.');
+    default:
+      return new AppError(e.status, 'bad_request', 'The request could not be read.');
+  }
+}
+
+/** The one place errors become answers: known ones with their status, the rest as a bare 500. */
+export function errorHandler(logger: Logger): ErrorRequestHandler {
+  return (error: unknown, req, res, _next) => {
+    const known = error instanceof AppError ? error : bodyParserError(error);
+    if (res.headersSent) {
+      logger.error({ err: error, path: req.path }, 'error after the answer began');
+      res.end();
+      return;
+    }
+    if (known) {
+      res.status(known.status).json({
+        error: {
+          code: known.code,
+          message: known.message,
+          ...(known.details === undefined ? {} : { details: known.details }),
+        },
+      });
+      return;
+    }
+    logger.error({ err: error, method: req.method, path: req.path }, 'unhandled error');
+    res.status(500).json({ error: { code: 'internal', message: 'Something went wrong.' } });
+  };
+}

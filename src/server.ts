@@ -1,0 +1,62 @@
+import express from 'express';
+import pino from 'pino';
+import pinoHttp from 'pino-http';
+import { ConfigError, loadConfig } from './config';
+import { createLeadsplit } from './index';
+
+/** The standalone server: the plugin mounted at the root of an app of its own. */
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = loadConfig(process.env);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    process.stderr.write(`${error.message}\n`);
+    process.exit(78);
+  }
+
+  const logger = pino({
+    name: 'leadsplit',
+    level: config.logLevel,
+    redact: ['req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]'],
+  });
+  const leadsplit = createLeadsplit({
+    database: config.database,
+    publicUrl: config.publicUrl,
+    secret: config.secret,
+    apiKey: config.apiKey,
+    logger,
+  });
+
+  if (leadsplit.generated.apiKey) {
+    // Shown once: only its hash is kept.
+    process.stdout.write(
+      `\nleadsplit generated an API key for /api. Keep it now; it will not be shown again:\n\n` +
+        `  ${leadsplit.generated.apiKey}\n\n` +
+        `Set LEADSPLIT_API_KEY to choose your own.\n\n`,
+    );
+  }
+
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', 'loopback');
+  app.use(pinoHttp({ logger, quietReqLogger: true }));
+  app.use('/', leadsplit.router);
+
+  const server = app.listen(config.port, () => {
+    logger.info({ port: config.port, publicUrl: config.publicUrl }, 'leadsplit listening');
+  });
+
+  const stop = (signal: string) => {
+    logger.info({ signal }, 'shutting down');
+    server.close(() => {
+      void leadsplit.close().then(() => process.exit(0));
+    });
+    server.closeIdleConnections();
+    setTimeout(() => process.exit(1), 10_000).unref();
+  };
+  process.once('SIGTERM', () => stop('SIGTERM'));
+  process.once('SIGINT', () => stop('SIGINT'));
+}
+
+await main();

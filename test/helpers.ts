@@ -1,0 +1,116 @@
+import express from 'express';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pino from 'pino';
+import request from 'supertest';
+import { afterEach } from 'vitest';
+import { createLeadsplit, type Leadsplit, type LeadsplitOptions } from '../src/index';
+
+export const API_KEY = 'test-key-0123456789abcdefghijklmnop';
+
+const cleanups: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  while (cleanups.length > 0) await cleanups.pop()!();
+});
+
+/** A temporary folder removed after the test. */
+export function tempDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'leadsplit-test-'));
+  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+export const silentLogger = () => pino({ level: 'silent' });
+
+/** A clock a test can move. */
+export function manualClock(start = new Date('2026-03-02T09:00:00Z')) {
+  let now = start.getTime();
+  const clock = () => new Date(now);
+  clock.advance = (ms: number) => {
+    now += ms;
+  };
+  return clock;
+}
+
+export interface TestApp {
+  leadsplit: Leadsplit;
+  app: express.Express;
+  dbFile: string;
+  /** supertest against the app, with the API key on every request. */
+  api: {
+    get(path: string): request.Test;
+    post(path: string): request.Test;
+    patch(path: string): request.Test;
+  };
+}
+
+/** The plugin on a real SQLite file in a temp folder, mounted at `prefix` of a host app. */
+export function startApp(
+  options: Partial<LeadsplitOptions> & { prefix?: string; dir?: string } = {},
+): TestApp {
+  const { prefix = '', dir = tempDir(), ...rest } = options;
+  const dbFile = join(dir, 'leadsplit.db');
+  const leadsplit = createLeadsplit({
+    database: dbFile,
+    publicUrl: `http://leadsplit.test${prefix}`,
+    apiKey: API_KEY,
+    logger: silentLogger(),
+    ...rest,
+  });
+  cleanups.push(() => leadsplit.close());
+
+  const app = express();
+  app.use(prefix || '/', leadsplit.router);
+  const auth = (test: request.Test) => test.set('Authorization', `Bearer ${API_KEY}`);
+  return {
+    leadsplit,
+    app,
+    dbFile,
+    api: {
+      get: (path) => auth(request(app).get(prefix + path)),
+      post: (path) => auth(request(app).post(prefix + path)),
+      patch: (path) => auth(request(app).patch(prefix + path)),
+    },
+  };
+}
+
+export function campaignBody(overrides: Record<string, unknown> = {}) {
+  return {
+    name: 'Spring offer',
+    goal: 'purchase',
+    testFraction: 0.5,
+    variants: [
+      { key: 'a', name: 'Plain', subject: 'Our spring offer' },
+      { key: 'b', name: 'Urgent', subject: 'Last days of the spring offer' },
+    ],
+    links: [{ key: 'shop', url: 'https://shop.example.com/spring' }],
+    ...overrides,
+  };
+}
+
+/** A CSV of `count` prospects, user0@example.com onwards. */
+export function prospectCsv(count: number, start = 0, extra = ''): string {
+  const lines = [`email,first_name,source${extra ? ',' + extra : ''}`];
+  for (let i = start; i < start + count; i++) {
+    lines.push(
+      `user${i}@example.com,User ${i},${i % 2 ? 'ads' : 'newsletter'}${extra ? ',x' : ''}`,
+    );
+  }
+  return lines.join('\n') + '\n';
+}
+
+/** Counts rows of every table, to show that a refused request wrote nothing. */
+export function tableCounts(leadsplit: Leadsplit): Record<string, number> {
+  const { sqlite } = leadsplit.context;
+  const names = sqlite
+    .prepare(
+      `SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'
+         AND name NOT LIKE '__drizzle%'`,
+    )
+    .pluck()
+    .all() as string[];
+  return Object.fromEntries(
+    names.map((name) => [name, sqlite.prepare(`SELECT count(*) FROM "${name}"`).pluck().get()]),
+  ) as Record<string, number>;
+}
