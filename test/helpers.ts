@@ -1,5 +1,7 @@
 import express from 'express';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { pathToFileURL } from 'node:url';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
@@ -114,3 +116,9 @@ export function tableCounts(leadsplit: Leadsplit): Record<string, number> {
     names.map((name) => [name, sqlite.prepare(`SELECT count(*) FROM "${name}"`).pluck().get()]),
   ) as Record<string, number>;
 }
+
+/** Node arguments that run a TypeScript entry point from any working directory. */
+export const TSX_IMPORT = [
+  '--import',
+  pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href,
+];

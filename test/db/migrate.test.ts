@@ -1,0 +1,96 @@
+import Database from 'better-sqlite3';
+import { spawn } from 'node:child_process';
+import { cpSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { drizzle } from 'drizzle-orm/better-sqlite3';
+import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
+import { describe, expect, it } from 'vitest';
+import { migrateDatabase, openDatabase } from '../../src/db';
+import { tempDir, TSX_IMPORT } from '../helpers';
+
+const MIGRATIONS = resolve(__dirname, '../../migrations');
+
+describe('openDatabase', () => {
+  it('turns on WAL, foreign keys and a busy timeout', () => {
+    const { sqlite } = openDatabase(join(tempDir(), 'pragmas.db'));
+
+    expect(sqlite.pragma('journal_mode', { simple: true })).toBe('wal');
+    expect(sqlite.pragma('foreign_keys', { simple: true })).toBe(1);
+    expect(sqlite.pragma('busy_timeout', { simple: true })).toBe(5000);
+    sqlite.close();
+  });
+});
+
+describe('migrateDatabase', () => {
+  it('is safe to run twice on one file', () => {
+    const file = join(tempDir(), 'twice.db');
+    for (let i = 0; i < 2; i++) {
+      const { sqlite, db } = openDatabase(file);
+      migrateDatabase(db);
+      sqlite.close();
+    }
+    const { sqlite } = openDatabase(file);
+    const applied = sqlite.prepare('SELECT count(*) FROM __drizzle_migrations').pluck().get();
+    const journal = JSON.parse(readFileSync(join(MIGRATIONS, 'meta/_journal.json'), 'utf8'));
+    expect(applied).toBe(journal.entries.length);
+    sqlite.close();
+  });
+
+  it('brings a file made by an earlier version forward, keeping its rows', () => {
+    const dir = tempDir();
+    const file = join(dir, 'older.db');
+    // An earlier version: the same history without its last migration.
+    const older = join(dir, 'older-migrations');
+    cpSync(MIGRATIONS, older, { recursive: true });
+    const journalFile = join(older, 'meta/_journal.json');
+    const journal = JSON.parse(readFileSync(journalFile, 'utf8'));
+    journal.entries.pop();
+    writeFileSync(journalFile, JSON.stringify(journal));
+    const old = new Database(file);
+    migrate(drizzle(old), { migrationsFolder: older });
+    old.exec(`CREATE TABLE IF NOT EXISTS keepsake (note TEXT)`);
+    old.prepare('INSERT INTO keepsake VALUES (?)').run('still here');
+    old.close();
+
+    const { sqlite, db } = openDatabase(file);
+    migrateDatabase(db);
+
+    expect(sqlite.prepare('SELECT note FROM keepsake').pluck().get()).toBe('still here');
+    expect(sqlite.prepare('SELECT count(*) FROM campaigns').pluck().get()).toBe(0);
+    expect(sqlite.prepare('SELECT count(*) FROM __drizzle_migrations').pluck().get()).toBe(
+      journal.entries.length + 1,
+    );
+    sqlite.close();
+  });
+
+  it('lets two processes start on one new file at the same moment', async () => {
+    const file = join(tempDir(), 'race.db');
+    const script = `
+      import { openDatabase, migrateDatabase } from ${JSON.stringify(resolve(__dirname, '../../src/db/index.ts'))};
+      const { sqlite, db } = openDatabase(${JSON.stringify(file)});
+      migrateDatabase(db);
+      sqlite.close();
+    `;
+    const run = () =>
+      new Promise<number>((done) => {
+        const child = spawn(
+          process.execPath,
+          [...TSX_IMPORT, '--input-type=module', '-e', script],
+          {
+            stdio: 'inherit',
+          },
+        );
+        child.on('exit', (code) => done(code ?? -1));
+      });
+
+    const codes = await Promise.all([run(), run(), run()]);
+
+    expect(codes).toEqual([0, 0, 0]);
+    const { sqlite } = openDatabase(file);
+    const journal = JSON.parse(readFileSync(join(MIGRATIONS, 'meta/_journal.json'), 'utf8'));
+    expect(sqlite.prepare('SELECT count(*) FROM __drizzle_migrations').pluck().get()).toBe(
+      journal.entries.length,
+    );
+    sqlite.close();
+  });
+});
