@@ -9,6 +9,9 @@ export interface ServerConfig {
   apiKey?: string;
   adminPassword?: string;
   outboxDir: string;
+  sender: { email?: string; name?: string; postalAddress?: string };
+  /** Messages per second the send queue may hand to the mailer. */
+  sendRate: number;
   sendgrid?: { apiKey: string; apiUrl?: string; webhookPublicKey?: string };
   logLevel: string;
 }
@@ -38,6 +41,17 @@ const environment = z.object({
     z.string().min(12, 'must be at least 12 characters').optional(),
   ),
   LEADSPLIT_OUTBOX_DIR: optional,
+  LEADSPLIT_SENDER_EMAIL: optional.pipe(
+    z.email({ message: 'must be an email address' }).optional(),
+  ),
+  LEADSPLIT_SENDER_NAME: optional.pipe(z.string().max(100).optional()),
+  LEADSPLIT_POSTAL_ADDRESS: optional.pipe(z.string().max(300).optional()),
+  LEADSPLIT_SEND_RATE: z.coerce
+    .number({ message: 'must be a number' })
+    .int('must be a whole number')
+    .min(1, 'must be at least 1 message per second')
+    .max(100_000, 'must be at most 100000')
+    .default(1000),
   LEADSPLIT_LOG_LEVEL: optional.pipe(
     z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
   ),
@@ -75,6 +89,12 @@ export function loadConfig(env: NodeJS.ProcessEnv): ServerConfig {
     apiKey: e.LEADSPLIT_API_KEY,
     adminPassword: e.LEADSPLIT_ADMIN_PASSWORD,
     outboxDir: e.LEADSPLIT_OUTBOX_DIR ?? './outbox',
+    sender: {
+      email: e.LEADSPLIT_SENDER_EMAIL,
+      name: e.LEADSPLIT_SENDER_NAME,
+      postalAddress: e.LEADSPLIT_POSTAL_ADDRESS,
+    },
+    sendRate: e.LEADSPLIT_SEND_RATE,
     sendgrid: e.SENDGRID_API_KEY
       ? {
           apiKey: e.SENDGRID_API_KEY,

@@ -10,4 +10,13 @@ export interface Context {
   clock: () => Date;
   /** Absolute URL at which the plugin is reachable from the outside, without a trailing slash. */
   publicUrl: string;
+  /** Who emails come from, unless a campaign says otherwise. */
+  sender: Sender;
+}
+
+export interface Sender {
+  email: string;
+  name: string;
+  /** The sender's postal address, shown in every email's footer as the law asks. */
+  postalAddress: string;
 }

@@ -1,9 +1,12 @@
 import type { Router } from 'express';
 import pino, { type Logger } from 'pino';
-import type { Context } from './context';
+import type { Context, Sender } from './context';
 import { resolveApiKey, resolveSecret } from './credentials';
 import { migrateDatabase, openDatabase, type Sqlite } from './db';
 import { buildRouter } from './http/router';
+import type { Mailer } from './sending/mailer';
+import { OutboxMailer } from './sending/outbox-mailer';
+import { DEFAULT_WORKER_SETTINGS, SendWorker, type WorkerSettings } from './sending/worker';
 
 export interface LeadsplitOptions {
   /** A SQLite file path, or an open better-sqlite3 handle the host keeps ownership of. */
@@ -17,10 +20,18 @@ export interface LeadsplitOptions {
   secret?: string;
   /** The bearer key for /api. Generated once, stored hashed, when absent. */
   apiKey?: string;
-  /** Sends the emails. */
-  // TODO: the Mailer port (SendGrid and outbox adapters) is not built yet; the option is
-  // accepted so hosts can wire it, and launch only enqueues messages until it is.
-  mailer?: unknown;
+  /** Sends the emails; an outbox writing .eml files under outboxDir when absent. */
+  mailer?: Mailer;
+  /** Where the default outbox mailer writes (default ./outbox). */
+  outboxDir?: string;
+  /** Who emails come from unless a campaign says otherwise. */
+  sender?: Partial<Sender>;
+  /** Send queue settings: rate, batch size, retries. */
+  sending?: Partial<WorkerSettings>;
+  /** Run the send worker in this process (default true). */
+  sendWorker?: boolean;
+  /** The public key that signs SendGrid's event webhook; events are taken unsigned without it. */
+  sendgridWebhookPublicKey?: string;
   logger?: Logger;
   clock?: () => Date;
   /** The largest prospect upload taken, in bytes (default 100 MiB). */
@@ -29,13 +40,22 @@ export interface LeadsplitOptions {
 
 export interface Leadsplit {
   router: Router;
-  /** Stops background work and closes the database when leadsplit opened it. */
+  /** Stops the send worker (letting a batch in flight finish) and closes what it opened. */
   close(): Promise<void>;
   /** Credentials generated on this start, to be shown once to the operator. */
   generated: { apiKey?: string };
+  /** The send queue's worker: started unless sendWorker is false; drain() sends what is due. */
+  worker: SendWorker;
+  mailer: Mailer;
   /** For the host's own wiring and for tests. */
   context: Context;
 }
+
+const DEFAULT_SENDER: Sender = {
+  email: 'campaigns@localhost',
+  name: 'leadsplit',
+  postalAddress: 'Set the postal address in leadsplit settings',
+};
 
 export function createLeadsplit(options: LeadsplitOptions): Leadsplit {
   const logger = options.logger ?? pino({ name: 'leadsplit' });
@@ -48,25 +68,42 @@ export function createLeadsplit(options: LeadsplitOptions): Leadsplit {
     logger,
     clock: options.clock ?? (() => new Date()),
     publicUrl: options.publicUrl.replace(/\/+$/, ''),
+    sender: { ...DEFAULT_SENDER, ...options.sender },
   };
   resolveSecret(sqlite, options.secret);
   const apiKey = resolveApiKey(sqlite, options.apiKey);
+  const mailer = options.mailer ?? new OutboxMailer(options.outboxDir ?? './outbox');
+  const worker = new SendWorker(context, mailer, {
+    ...DEFAULT_WORKER_SETTINGS,
+    ...options.sending,
+  });
 
   const router = buildRouter(context, {
     apiKey,
     maxImportBytes: options.maxImportBytes ?? 100 * 1024 * 1024,
+    onQueued: () => worker.poke(),
+    mailer,
+    sendgridWebhookPublicKey: options.sendgridWebhookPublicKey,
   });
+  if (options.sendWorker !== false) worker.start();
   const ownsDatabase = typeof options.database === 'string';
 
   return {
     router,
     generated: { apiKey: apiKey.generated },
+    worker,
+    mailer,
     context,
     async close() {
+      await worker.stop();
       if (ownsDatabase && sqlite.open) sqlite.close();
     },
   };
 }
 
-export type { Context } from './context';
+export type { Context, Sender } from './context';
 export { AppError } from './errors';
+export type { Mailer, OutgoingBatch, SendResult } from './sending/mailer';
+export { MailerError } from './sending/mailer';
+export { OutboxMailer } from './sending/outbox-mailer';
+export { SendGridMailer } from './sending/sendgrid-mailer';

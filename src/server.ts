@@ -3,6 +3,8 @@ import pino from 'pino';
 import pinoHttp from 'pino-http';
 import { ConfigError, loadConfig } from './config';
 import { createLeadsplit } from './index';
+import { OutboxMailer } from './sending/outbox-mailer';
+import { SendGridMailer } from './sending/sendgrid-mailer';
 
 /** The standalone server: the plugin mounted at the root of an app of its own. */
 async function main(): Promise<void> {
@@ -20,13 +22,21 @@ async function main(): Promise<void> {
     level: config.logLevel,
     redact: ['req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]'],
   });
+  const mailer = config.sendgrid
+    ? new SendGridMailer({ apiKey: config.sendgrid.apiKey, apiUrl: config.sendgrid.apiUrl })
+    : new OutboxMailer(config.outboxDir);
   const leadsplit = createLeadsplit({
     database: config.database,
     publicUrl: config.publicUrl,
     secret: config.secret,
     apiKey: config.apiKey,
+    mailer,
+    sender: Object.fromEntries(Object.entries(config.sender).filter(([, v]) => v !== undefined)),
+    sending: { ratePerSecond: config.sendRate },
+    sendgridWebhookPublicKey: config.sendgrid?.webhookPublicKey,
     logger,
   });
+  logger.info({ mailer: mailer.name }, 'mailer chosen');
 
   if (leadsplit.generated.apiKey) {
     // Shown once: only its hash is kept.

@@ -39,6 +39,7 @@ export interface TestApp {
   leadsplit: Leadsplit;
   app: express.Express;
   dbFile: string;
+  dir: string;
   /** supertest against the app, with the API key on every request. */
   api: {
     get(path: string): request.Test;
@@ -58,6 +59,9 @@ export function startApp(
     publicUrl: `http://leadsplit.test${prefix}`,
     apiKey: API_KEY,
     logger: silentLogger(),
+    outboxDir: join(dir, 'outbox'),
+    // Tests send by calling worker.drain(), so that what is sent is known when they look.
+    sendWorker: false,
     ...rest,
   });
   cleanups.push(() => leadsplit.close());
@@ -69,6 +73,7 @@ export function startApp(
     leadsplit,
     app,
     dbFile,
+    dir,
     api: {
       get: (path) => auth(request(app).get(prefix + path)),
       post: (path) => auth(request(app).post(prefix + path)),

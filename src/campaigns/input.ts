@@ -57,7 +57,20 @@ const variantList = z
 
 const linkList = z.array(linkInput).max(50).refine(unique, 'link keys must be unique');
 
+const email = z.email({ message: 'must be an email address' }).max(254);
+
+const fieldDefaults = z
+  .record(
+    z.string().regex(/^[a-z0-9_]{1,64}$/, 'field names use a-z, 0-9 and _'),
+    z.string().max(200),
+  )
+  .refine((value) => Object.keys(value).length <= 50, 'at most 50 fallbacks');
+
 const settings = {
+  fromEmail: email,
+  replyTo: email,
+  postalAddress: z.string().trim().min(1).max(300),
+  fieldDefaults,
   name: text(200),
   goal: z
     .string()
@@ -81,6 +94,10 @@ export const createCampaignInput = z
     ...settings,
     confidence: settings.confidence.default(0.95),
     minimumDetectableEffect: settings.minimumDetectableEffect.default(0.01),
+    fromEmail: settings.fromEmail.optional(),
+    replyTo: settings.replyTo.optional(),
+    postalAddress: settings.postalAddress.optional(),
+    fieldDefaults: settings.fieldDefaults.optional(),
     variants: variantList,
     links: linkList.default([]),
   })
@@ -93,6 +110,10 @@ export const updateCampaignInput = z
     testFraction: settings.testFraction,
     confidence: settings.confidence,
     minimumDetectableEffect: settings.minimumDetectableEffect,
+    fromEmail: settings.fromEmail,
+    replyTo: settings.replyTo,
+    postalAddress: settings.postalAddress,
+    fieldDefaults: settings.fieldDefaults,
     variants: variantList,
     links: linkList,
   })

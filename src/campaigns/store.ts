@@ -3,6 +3,7 @@ import { asc, desc, eq, sql } from 'drizzle-orm';
 import type { Context } from '../context';
 import { tables } from '../db';
 import { conflict, notFound } from '../errors';
+import { checkCampaignEmails, fieldDefaultsOf } from '../sending/campaign-email';
 import type { CreateCampaignInput, LinkInput, UpdateCampaignInput, VariantInput } from './input';
 
 const { campaigns, variants, links, campaignProspects, enrollments } = tables;
@@ -41,6 +42,11 @@ export interface CampaignView {
   testFraction: number;
   confidence: number;
   minimumDetectableEffect: number;
+  fromEmail: string | null;
+  replyTo: string | null;
+  postalAddress: string | null;
+  /** Values used for template fields a prospect lacks. */
+  fieldDefaults: Record<string, string>;
   createdAt: string;
   updatedAt: string;
   launchedAt: string | null;
@@ -65,24 +71,26 @@ function insertVariantsAndLinks(
   linkList: LinkInput[],
 ): void {
   const control = controlIndex(variantList);
-  ctx.db
-    .insert(variants)
-    .values(
-      variantList.map((v, position) => ({
-        campaignId,
-        key: v.key,
-        name: v.name,
-        subject: v.subject,
-        preheader: v.preheader ?? null,
-        senderName: v.senderName ?? null,
-        template: v.template ?? null,
-        html: v.html ?? null,
-        weight: v.weight,
-        isControl: position === control,
-        position,
-      })),
-    )
-    .run();
+  if (variantList.length > 0) {
+    ctx.db
+      .insert(variants)
+      .values(
+        variantList.map((v, position) => ({
+          campaignId,
+          key: v.key,
+          name: v.name,
+          subject: v.subject,
+          preheader: v.preheader ?? null,
+          senderName: v.senderName ?? null,
+          template: v.template ?? null,
+          html: v.html ?? null,
+          weight: v.weight,
+          isControl: position === control,
+          position,
+        })),
+      )
+      .run();
+  }
   if (linkList.length > 0) {
     ctx.db
       .insert(links)
@@ -105,12 +113,17 @@ export function createCampaign(ctx: Context, input: CreateCampaignInput): Campai
         confidence: input.confidence,
         minimumDetectableEffect: input.minimumDetectableEffect,
         salt: randomBytes(16).toString('hex'),
+        fromEmail: input.fromEmail ?? null,
+        replyTo: input.replyTo ?? null,
+        postalAddress: input.postalAddress ?? null,
+        fieldDefaults: input.fieldDefaults ? JSON.stringify(input.fieldDefaults) : null,
         createdAt: now,
         updatedAt: now,
       })
       .returning({ id: campaigns.id })
       .get();
     insertVariantsAndLinks(ctx, row.id, input.variants, input.links);
+    checkCampaignEmails(ctx, row.id);
     return row.id;
   })();
 
@@ -129,10 +142,14 @@ export function updateCampaign(ctx: Context, id: number, input: UpdateCampaignIn
       );
     }
 
-    const { variants: variantList, links: linkList, ...fields } = input;
+    const { variants: variantList, links: linkList, fieldDefaults, ...fields } = input;
     ctx.db
       .update(campaigns)
-      .set({ ...fields, updatedAt: ctx.clock().getTime() })
+      .set({
+        ...fields,
+        ...(fieldDefaults ? { fieldDefaults: JSON.stringify(fieldDefaults) } : {}),
+        updatedAt: ctx.clock().getTime(),
+      })
       .where(eq(campaigns.id, id))
       .run();
     if (variantList) {
@@ -142,6 +159,7 @@ export function updateCampaign(ctx: Context, id: number, input: UpdateCampaignIn
       ctx.db.delete(links).where(eq(links.campaignId, id)).run();
     }
     insertVariantsAndLinks(ctx, id, variantList ?? [], linkList ?? []);
+    checkCampaignEmails(ctx, id);
   })();
 
   ctx.logger.info({ campaignId: id }, 'campaign updated');
@@ -200,6 +218,10 @@ export function getCampaign(ctx: Context, id: number): CampaignView {
     testFraction: row.testFraction,
     confidence: row.confidence,
     minimumDetectableEffect: row.minimumDetectableEffect,
+    fromEmail: row.fromEmail,
+    replyTo: row.replyTo,
+    postalAddress: row.postalAddress,
+    fieldDefaults: fieldDefaultsOf(row),
     createdAt: new Date(row.createdAt).toISOString(),
     updatedAt: new Date(row.updatedAt).toISOString(),
     launchedAt: row.launchedAt === null ? null : new Date(row.launchedAt).toISOString(),

@@ -50,6 +50,13 @@ export const campaigns = sqliteTable('campaigns', {
   minimumDetectableEffect: real('minimum_detectable_effect').notNull(),
   /** Random per campaign, so that assignments in different campaigns are independent. */
   salt: text('salt').notNull(),
+  /** The From address; the plugin's default sender when null. */
+  fromEmail: text('from_email'),
+  replyTo: text('reply_to'),
+  /** The sender's postal address for the footer; the plugin's default when null. */
+  postalAddress: text('postal_address'),
+  /** Fallbacks for template fields a prospect lacks, as a JSON object: {"first_name": "there"}. */
+  fieldDefaults: text('field_defaults'),
   createdAt: integer('created_at').notNull(),
   updatedAt: integer('updated_at').notNull(),
   launchedAt: integer('launched_at'),
@@ -146,6 +153,11 @@ export const messages = sqliteTable(
     /** queued, sending, sent, failed, cancelled, unknown */
     status: text('status').notNull().default('queued'),
     queuedAt: integer('queued_at').notNull(),
+    /** The batch that carries (or last carried) the message to the provider. */
+    batchId: text('batch_id'),
+    attempts: integer('attempts').notNull().default(0),
+    /** Not before this time: set when a provider asked to retry later. */
+    nextAttemptAt: integer('next_attempt_at'),
     sentAt: integer('sent_at'),
     providerMessageId: text('provider_message_id'),
     error: text('error'),
@@ -153,9 +165,60 @@ export const messages = sqliteTable(
   (t) => [
     // One email of a campaign per prospect and phase: the database itself refuses a double.
     uniqueIndex('messages_campaign_prospect_phase').on(t.campaignId, t.prospectId, t.phase),
-    index('messages_status').on(t.status, t.queuedAt),
+    index('messages_status').on(t.status, t.campaignId, t.variantId),
+    index('messages_batch').on(t.batchId),
     index('messages_campaign_variant').on(t.campaignId, t.variantId, t.status),
   ],
+);
+
+/**
+ * One request to the mail provider, carrying up to 1,000 messages of one variant. Its id
+ * travels with the request, so a batch in flight at a crash can be recognised afterwards.
+ */
+export const sendBatches = sqliteTable(
+  'send_batches',
+  {
+    id: text('id').primaryKey(),
+    campaignId: integer('campaign_id')
+      .notNull()
+      .references(() => campaigns.id, { onDelete: 'cascade' }),
+    variantId: integer('variant_id')
+      .notNull()
+      .references(() => variants.id),
+    /** in_flight, sent, retry, failed, unknown */
+    status: text('status').notNull(),
+    size: integer('size').notNull(),
+    mailer: text('mailer').notNull(),
+    createdAt: integer('created_at').notNull(),
+    /**
+     * Until when the worker that sent it may still be waiting for the provider's answer. A
+     * batch still in flight after that belongs to a worker that died mid-request.
+     */
+    leaseUntil: integer('lease_until').notNull(),
+    finishedAt: integer('finished_at'),
+    providerMessageId: text('provider_message_id'),
+    error: text('error'),
+  },
+  (t) => [index('send_batches_status').on(t.status, t.leaseUntil)],
+);
+
+/**
+ * Every event a provider's webhook delivered, as received: the provider's event id makes a
+ * retried delivery a no-op, and types leadsplit does not use are kept here and go no further.
+ */
+export const webhookEvents = sqliteTable(
+  'webhook_events',
+  {
+    id: integer('id').primaryKey(),
+    provider: text('provider').notNull(),
+    providerEventId: text('provider_event_id').notNull(),
+    type: text('type').notNull(),
+    messageId: text('message_id'),
+    occurredAt: integer('occurred_at'),
+    receivedAt: integer('received_at').notNull(),
+    payload: text('payload').notNull(),
+  },
+  (t) => [uniqueIndex('webhook_events_provider_event').on(t.provider, t.providerEventId)],
 );
 
 export const events = sqliteTable(

@@ -9,11 +9,15 @@ import { AppError } from '../errors';
 import { parseProspectCsv } from '../prospects/csv';
 import { importProspects } from '../prospects/import';
 import { parseProspectJson } from '../prospects/json';
+import { previewVariant } from '../sending/preview';
+import { resolveUnknownMessages } from '../sending/queue';
 import { requireApiKey } from './auth';
 import { parseInput } from './errors';
 
 export interface ApiOptions {
   apiKey: ApiKeyCheck;
+  /** Called after something was queued, so the send worker looks at once. */
+  onQueued: () => void;
   /** The largest prospect upload taken, in bytes. */
   maxImportBytes: number;
 }
@@ -25,6 +29,19 @@ const campaignId = z.object({
     .positive('must be a campaign id')
     .max(Number.MAX_SAFE_INTEGER, 'must be a campaign id'),
 });
+
+const previewQuery = z
+  .object({
+    email: z.string().trim().max(254).optional(),
+    format: z.enum(['html', 'json']).default('html'),
+  })
+  .strict();
+
+const resolveUnknownInput = z
+  .object({
+    action: z.enum(['resend', 'sent'], { message: 'must be "resend" or "sent"' }),
+  })
+  .strict();
 
 const idOf = (req: Request) => parseInput(campaignId, req.params).id;
 
@@ -78,11 +95,32 @@ export function apiRouter(ctx: Context, options: ApiOptions): Router {
       return;
     }
 
-    res.json(importProspects(ctx, id, upload));
+    const summary = importProspects(ctx, id, upload);
+    if (summary.enrolled?.test) options.onQueued();
+    res.json(summary);
   });
 
   router.post('/campaigns/:id/launch', (req, res) => {
-    res.json(launchCampaign(ctx, idOf(req)));
+    const result = launchCampaign(ctx, idOf(req));
+    options.onQueued();
+    res.json(result);
+  });
+
+  router.get('/campaigns/:id/variants/:key/preview', (req, res) => {
+    const id = idOf(req);
+    const query = parseInput(previewQuery, req.query);
+    const preview = previewVariant(ctx, id, String(req.params.key), query.email);
+    if (query.format === 'json') res.json(preview);
+    else res.type('html').set('Content-Security-Policy', "script-src 'none'").send(preview.html);
+  });
+
+  router.post('/campaigns/:id/unknown-messages', json, (req, res) => {
+    const id = idOf(req);
+    const { action } = parseInput(resolveUnknownInput, req.body);
+    getCampaign(ctx, id);
+    const result = resolveUnknownMessages(ctx, id, action);
+    if (action === 'resend') options.onQueued();
+    res.json(result);
   });
 
   return router;

@@ -1,14 +1,23 @@
 import { Router } from 'express';
 import type { Context } from '../context';
+import type { Mailer } from '../sending/mailer';
 import { apiRouter, type ApiOptions } from './api-router';
 import { errorHandler, notFoundHandler } from './errors';
+import { outboxRouter } from './outbox-router';
+import { trackingRouter } from './tracking-router';
+
+export interface RouterOptions extends ApiOptions {
+  mailer: Mailer;
+  sendgridWebhookPublicKey?: string;
+}
 
 /** The plugin's whole HTTP surface, relative to wherever the host mounts it. */
-export function buildRouter(ctx: Context, options: ApiOptions): Router {
+export function buildRouter(ctx: Context, options: RouterOptions): Router {
   const router = Router();
 
   router.use('/api', apiRouter(ctx, options), notFoundHandler);
-  router.use('/api', errorHandler(ctx.logger));
+  router.use('/t', trackingRouter(ctx));
+  router.use('/outbox', outboxRouter(options));
 
   router.use(errorHandler(ctx.logger));
   return router;
