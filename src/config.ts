@@ -12,7 +12,9 @@ export interface ServerConfig {
   sender: { email?: string; name?: string; postalAddress?: string };
   /** Messages per second the send queue may hand to the mailer. */
   sendRate: number;
-  sendgrid?: { apiKey: string; apiUrl?: string; webhookPublicKey?: string };
+  /** Messages per provider request. */
+  sendBatchSize: number;
+  sendgrid?: { apiKey: string; apiUrl?: string; webhookPublicKey?: string; timeoutMs: number };
   logLevel: string;
 }
 
@@ -55,7 +57,19 @@ const environment = z.object({
   LEADSPLIT_LOG_LEVEL: optional.pipe(
     z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
   ),
+  LEADSPLIT_SEND_BATCH_SIZE: z.coerce
+    .number({ message: 'must be a number' })
+    .int('must be a whole number')
+    .min(1, 'must be between 1 and 1000')
+    .max(1000, 'must be between 1 and 1000 (SendGrid takes at most 1,000 recipients)')
+    .default(1000),
   SENDGRID_API_KEY: optional,
+  SENDGRID_TIMEOUT_MS: z.coerce
+    .number({ message: 'must be a number' })
+    .int('must be a whole number')
+    .min(100, 'must be at least 100')
+    .max(300_000, 'must be at most 300000')
+    .default(30_000),
   SENDGRID_API_URL: optional.pipe(httpUrl.optional()),
   SENDGRID_WEBHOOK_PUBLIC_KEY: optional,
 });
@@ -80,6 +94,11 @@ export function loadConfig(env: NodeJS.ProcessEnv): ServerConfig {
   if (e.SENDGRID_API_URL && !e.SENDGRID_API_KEY) {
     throw new ConfigError(['SENDGRID_API_URL: is set but SENDGRID_API_KEY is not']);
   }
+  if (e.SENDGRID_API_KEY && !e.LEADSPLIT_SENDER_EMAIL) {
+    throw new ConfigError([
+      'LEADSPLIT_SENDER_EMAIL: SendGrid sends only from a verified sender; set it to that address',
+    ]);
+  }
 
   return {
     port: e.PORT,
@@ -95,11 +114,13 @@ export function loadConfig(env: NodeJS.ProcessEnv): ServerConfig {
       postalAddress: e.LEADSPLIT_POSTAL_ADDRESS,
     },
     sendRate: e.LEADSPLIT_SEND_RATE,
+    sendBatchSize: e.LEADSPLIT_SEND_BATCH_SIZE,
     sendgrid: e.SENDGRID_API_KEY
       ? {
           apiKey: e.SENDGRID_API_KEY,
           apiUrl: e.SENDGRID_API_URL,
           webhookPublicKey: e.SENDGRID_WEBHOOK_PUBLIC_KEY,
+          timeoutMs: e.SENDGRID_TIMEOUT_MS,
         }
       : undefined,
     logLevel: e.LEADSPLIT_LOG_LEVEL ?? 'info',

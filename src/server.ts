@@ -23,7 +23,7 @@ async function main(): Promise<void> {
     redact: ['req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]'],
   });
   const mailer = config.sendgrid
-    ? new SendGridMailer({ apiKey: config.sendgrid.apiKey, apiUrl: config.sendgrid.apiUrl })
+    ? new SendGridMailer(config.sendgrid)
     : new OutboxMailer(config.outboxDir);
   const leadsplit = createLeadsplit({
     database: config.database,
@@ -32,7 +32,7 @@ async function main(): Promise<void> {
     apiKey: config.apiKey,
     mailer,
     sender: Object.fromEntries(Object.entries(config.sender).filter(([, v]) => v !== undefined)),
-    sending: { ratePerSecond: config.sendRate },
+    sending: { ratePerSecond: config.sendRate, batchSize: config.sendBatchSize },
     sendgridWebhookPublicKey: config.sendgrid?.webhookPublicKey,
     logger,
   });

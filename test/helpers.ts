@@ -60,6 +60,7 @@ export function startApp(
     apiKey: API_KEY,
     logger: silentLogger(),
     outboxDir: join(dir, 'outbox'),
+    sender: { email: 'news@shop.example.com', name: 'Harbour Shop', postalAddress: '1 Quay Road' },
     // Tests send by calling worker.drain(), so that what is sent is known when they look.
     sendWorker: false,
     ...rest,

@@ -11,6 +11,8 @@ const { campaigns, variants, links, campaignProspects, enrollments } = tables;
 export type CampaignStatus =
   'draft' | 'testing' | 'decided' | 'rolling_out' | 'completed' | 'paused' | 'cancelled';
 
+export type MessageStatus = 'queued' | 'sending' | 'sent' | 'failed' | 'cancelled' | 'unknown';
+
 export interface VariantView {
   id: number;
   key: string;
@@ -54,6 +56,8 @@ export interface CampaignView {
   prospects: number;
   /** Enrolled prospects held back from the test for the rollout. */
   remainder: number;
+  /** The campaign's emails by where they are: queued, sending, sent, failed, cancelled, unknown. */
+  messages: Record<MessageStatus, number>;
   variants: VariantView[];
   links: LinkView[];
 }
@@ -203,6 +207,18 @@ export function getCampaign(ctx: Context, id: number): CampaignView {
     .from(campaignProspects)
     .where(eq(campaignProspects.campaignId, id))
     .get();
+  const messageCounts = ctx.sqlite
+    .prepare('SELECT status, count(*) AS n FROM messages WHERE campaign_id = ? GROUP BY status')
+    .all(id) as { status: MessageStatus; n: number }[];
+  const messages: Record<MessageStatus, number> = {
+    queued: 0,
+    sending: 0,
+    sent: 0,
+    failed: 0,
+    cancelled: 0,
+    unknown: 0,
+  };
+  for (const { status, n } of messageCounts) messages[status] = n;
   const linkRows = ctx.db
     .select()
     .from(links)
@@ -227,6 +243,7 @@ export function getCampaign(ctx: Context, id: number): CampaignView {
     launchedAt: row.launchedAt === null ? null : new Date(row.launchedAt).toISOString(),
     prospects: listSize?.n ?? 0,
     remainder,
+    messages,
     variants: listVariants(ctx, id).map((v) => ({
       id: v.id,
       key: v.key,

@@ -5,6 +5,7 @@ import { apiRouter, type ApiOptions } from './api-router';
 import { errorHandler, notFoundHandler } from './errors';
 import { outboxRouter } from './outbox-router';
 import { trackingRouter } from './tracking-router';
+import { webhooksRouter } from './webhooks-router';
 
 export interface RouterOptions extends ApiOptions {
   mailer: Mailer;
@@ -18,6 +19,11 @@ export function buildRouter(ctx: Context, options: RouterOptions): Router {
   router.use('/api', apiRouter(ctx, options), notFoundHandler);
   router.use('/t', trackingRouter(ctx));
   router.use('/outbox', outboxRouter(options));
+  router.use(
+    '/webhooks',
+    webhooksRouter(ctx, { sendgridWebhookPublicKey: options.sendgridWebhookPublicKey }),
+    notFoundHandler,
+  );
 
   router.use(errorHandler(ctx.logger));
   return router;

@@ -48,6 +48,8 @@ export class MailerError extends Error {
 export interface Mailer {
   /** Short name stored with each batch: outbox, sendgrid. */
   readonly name: string;
+  /** The longest one send may take; a batch in flight longer than this was lost. */
+  readonly timeoutMs: number;
   send(batch: OutgoingBatch): Promise<SendResult>;
   /**
    * Which of these messages were delivered, for a mailer that can tell. The queue asks after

@@ -22,6 +22,8 @@ export interface OutboxEntry {
  */
 export class OutboxMailer implements Mailer {
   readonly name = 'outbox';
+  // Writing a thousand small files takes well under a second.
+  readonly timeoutMs = 10_000;
   private readonly composer = nodemailer.createTransport({
     streamTransport: true,
     buffer: true,

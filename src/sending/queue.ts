@@ -11,9 +11,10 @@ export interface QueueSettings {
   maxAttempts: number;
   /** First retry delay; doubled per attempt, with jitter. */
   retryBaseMs: number;
-  /** How long a batch may stay in flight before it counts as lost with its worker. */
-  leaseMs: number;
 }
+
+/** Past the mailer's own time limit, a batch still in flight was lost with its worker. */
+const LEASE_MARGIN_MS = 5_000;
 
 interface ClaimedMessage extends ProspectFields {
   id: string;
@@ -35,7 +36,7 @@ const SENDING_STATES = `('testing', 'decided', 'rolling_out')`;
  */
 export function claimBatch(
   ctx: Context,
-  mailer: string,
+  mailer: Pick<Mailer, 'name' | 'timeoutMs'>,
   settings: QueueSettings,
 ): ClaimedBatch | undefined {
   return ctx.sqlite
@@ -94,9 +95,9 @@ export function claimBatch(
             group.campaignId,
             group.variantId,
             messages.length,
-            mailer,
+            mailer.name,
             now,
-            now + settings.leaseMs,
+            now + mailer.timeoutMs + LEASE_MARGIN_MS,
           );
         return { batchId, ...group, messages };
       }

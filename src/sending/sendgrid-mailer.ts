@@ -14,13 +14,21 @@ export interface SendGridOptions {
 /** Network failures that happen before a request leaves this machine: nothing was sent. */
 const NOT_SENT = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ENETUNREACH', 'EHOSTUNREACH']);
 
+/**
+ * How long a 429 asks to wait: Retry-After (seconds or a date) when given, else SendGrid's
+ * X-RateLimit-Reset (the epoch second when the limit resets).
+ */
 function retryAfterMs(headers: unknown): number | undefined {
-  const value = (headers as Record<string, unknown> | undefined)?.['retry-after'];
-  if (typeof value !== 'string') return undefined;
-  const seconds = Number(value);
-  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
-  const date = Date.parse(value);
-  return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
+  const all = (headers ?? {}) as Record<string, unknown>;
+  const retryAfter = all['retry-after'];
+  if (typeof retryAfter === 'string') {
+    const seconds = Number(retryAfter);
+    if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
+    const date = Date.parse(retryAfter);
+    if (!Number.isNaN(date)) return Math.max(0, date - Date.now());
+  }
+  const reset = Number(all['x-ratelimit-reset']);
+  return Number.isFinite(reset) && reset > 0 ? Math.max(0, reset * 1000 - Date.now()) : undefined;
 }
 
 /**
@@ -30,14 +38,16 @@ function retryAfterMs(headers: unknown): number | undefined {
  */
 export class SendGridMailer implements Mailer {
   readonly name = 'sendgrid';
+  readonly timeoutMs: number;
   private readonly mail = new MailService();
 
   constructor(options: SendGridOptions) {
+    this.timeoutMs = options.timeoutMs ?? 30_000;
     const client = new Client();
     client.setApiKey(options.apiKey);
     if (options.apiUrl) client.setDefaultRequest('baseUrl', options.apiUrl);
     this.mail.setClient(client);
-    this.mail.setTimeout(options.timeoutMs ?? 30_000);
+    this.mail.setTimeout(this.timeoutMs);
     this.mail.setSubstitutionWrappers(WRAP_LEFT, WRAP_RIGHT);
   }
 

@@ -19,7 +19,6 @@ export const DEFAULT_WORKER_SETTINGS: WorkerSettings = {
   batchSize: 1000,
   maxAttempts: 5,
   retryBaseMs: 2_000,
-  leaseMs: 60_000,
   ratePerSecond: 1000,
   idleMs: 500,
 };
@@ -43,7 +42,7 @@ export class SendWorker {
    */
   async runOnce(): Promise<number> {
     await recoverLostBatches(this.ctx, this.mailer);
-    const claimed = claimBatch(this.ctx, this.mailer.name, this.settings);
+    const claimed = claimBatch(this.ctx, this.mailer, this.settings);
     if (!claimed) return 0;
 
     let outcome: { providerMessageId?: string } | MailerError;

@@ -1,0 +1,166 @@
+import Database from 'better-sqlite3';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { startFakeSendgrid, type FakeSendgrid } from '../support/fake-sendgrid';
+import { API_KEY, campaignBody, prospectCsv, tempDir, TSX_IMPORT } from '../helpers';
+
+const SERVER = resolve(__dirname, '../../src/server.ts');
+const SENDGRID_KEY = 'SG.crash-test-key';
+const LEADS = 1500;
+
+const children: ChildProcess[] = [];
+let fake: FakeSendgrid | undefined;
+afterEach(async () => {
+  for (const child of children.splice(0)) child.kill('SIGKILL');
+  await fake?.close();
+  fake = undefined;
+});
+
+const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function until<T>(what: string, check: () => T | undefined, timeoutMs = 40_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = check();
+    if (value !== undefined && value !== false) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await wait(25);
+  }
+}
+
+/** The real standalone server in a child process, on a database and outbox in `dir`. */
+function startServer(dir: string, port: number, env: Record<string, string>): ChildProcess {
+  const child = spawn(process.execPath, [...TSX_IMPORT, SERVER], {
+    cwd: dir,
+    env: {
+      PATH: process.env.PATH ?? '',
+      PORT: String(port),
+      LEADSPLIT_API_KEY: API_KEY,
+      LEADSPLIT_LOG_LEVEL: 'error',
+      LEADSPLIT_SEND_BATCH_SIZE: '40',
+      LEADSPLIT_SEND_RATE: '600',
+      ...env,
+    },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  children.push(child);
+  return child;
+}
+
+async function api(port: number, path: string, body?: unknown, type = 'application/json') {
+  const res = await fetch(`http://127.0.0.1:${port}${path}`, {
+    method: body === undefined ? 'GET' : 'POST',
+    headers: { authorization: `Bearer ${API_KEY}`, 'content-type': type },
+    body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+  });
+  if (!res.ok) throw new Error(`${path} answered ${res.status}: ${await res.text()}`);
+  return res.json() as Promise<Record<string, unknown>>;
+}
+
+async function ready(port: number) {
+  await until('the server to answer', () => undefined, 0).catch(() => undefined);
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    try {
+      return await api(port, '/api/campaigns');
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+      await wait(100);
+    }
+  }
+}
+
+const statusCounts = (db: Database.Database) =>
+  Object.fromEntries(
+    (
+      db.prepare('SELECT status, count(*) AS n FROM messages GROUP BY status').all() as {
+        status: string;
+        n: number;
+      }[]
+    ).map((r) => [r.status, r.n]),
+  ) as Record<string, number>;
+
+/**
+ * Launches a campaign on a server in a child process, kills it with SIGKILL in the middle of
+ * sending, starts it again on the same files, and waits until the queue has settled.
+ */
+async function sendThroughACrash(env: Record<string, string>) {
+  const dir = tempDir();
+  const port = 20000 + Math.floor(Math.random() * 20000);
+  let server = startServer(dir, port, env);
+  await ready(port);
+  const campaign = await api(port, '/api/campaigns', campaignBody({ testFraction: 1 }));
+  await api(port, `/api/campaigns/${campaign.id}/prospects`, prospectCsv(LEADS), 'text/csv');
+  await api(port, `/api/campaigns/${campaign.id}/launch`, {});
+
+  const db = new Database(join(dir, 'data/leadsplit.db'), { readonly: true });
+  db.pragma('busy_timeout = 5000');
+  await until('sending to be under way', () => {
+    const sent = statusCounts(db).sent ?? 0;
+    return sent >= 200 && sent < LEADS - 200;
+  });
+  server.kill('SIGKILL');
+  await new Promise((r) => server.once('exit', r));
+  const atCrash = statusCounts(db);
+
+  server = startServer(dir, port, env);
+  await until(
+    'the queue to settle',
+    () => {
+      const counts = statusCounts(db);
+      return !counts.queued && !counts.sending;
+    },
+    60_000,
+  );
+  const messages = db
+    .prepare('SELECT id, status, batch_id AS batchId FROM messages ORDER BY id')
+    .all() as { id: string; status: string; batchId: string }[];
+  db.close();
+  server.kill('SIGTERM');
+  return { dir, campaignId: campaign.id as number, atCrash, messages };
+}
+
+describe('the send queue through a crash', () => {
+  it('on the outbox: after kill -9 and a restart, every lead gets exactly one email', async () => {
+    const { dir, campaignId, atCrash, messages } = await sendThroughACrash({});
+
+    expect(atCrash.sent).toBeGreaterThan(0);
+    expect(atCrash.sent).toBeLessThan(LEADS);
+    expect(messages).toHaveLength(LEADS);
+    expect(new Set(messages.map((m) => m.status))).toEqual(new Set(['sent']));
+    const folder = join(dir, 'outbox', String(campaignId));
+    const files = readdirSync(folder).filter((f) => f.endsWith('.eml'));
+    expect(files.sort()).toEqual(messages.map((m) => `${m.id}.eml`).sort());
+    // Each file was written by the batch the database says carried it: no message went out
+    // in a second batch after the restart.
+    for (const m of messages) {
+      const eml = readFileSync(join(folder, `${m.id}.eml`), 'utf8');
+      expect(eml).toContain(`X-Leadsplit-Batch: ${m.batchId}`);
+    }
+  }, 120_000);
+
+  it('on SendGrid: no lead is emailed twice and none is skipped; lost requests are unknown', async () => {
+    fake = await startFakeSendgrid({ apiKey: SENDGRID_KEY, delayMs: 40 });
+
+    const { messages } = await sendThroughACrash({
+      SENDGRID_API_KEY: SENDGRID_KEY,
+      SENDGRID_API_URL: fake.url,
+      SENDGRID_TIMEOUT_MS: '2000',
+      LEADSPLIT_SENDER_EMAIL: 'news@shop.example.com',
+    });
+
+    const deliveries = fake.deliveryCounts();
+    expect(Math.max(...deliveries.values())).toBe(1);
+    for (const m of messages) {
+      if (m.status === 'sent') expect(deliveries.get(m.id)).toBe(1);
+      else expect(m.status).toBe('unknown');
+    }
+    const unknown = messages.filter((m) => m.status === 'unknown');
+    // At most the one batch that was in flight when the process died.
+    expect(unknown.length).toBeLessThanOrEqual(40);
+    expect(new Set(unknown.map((m) => m.batchId)).size).toBeLessThanOrEqual(1);
+    expect(messages.filter((m) => m.status === 'sent').length + unknown.length).toBe(LEADS);
+  }, 120_000);
+});
