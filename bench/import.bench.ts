@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import pino from 'pino';
 import { launchCampaign } from '../src/campaigns/launch';
+import { createCampaignInput } from '../src/campaigns/input';
 import { createCampaign } from '../src/campaigns/store';
 import { createLeadsplit } from '../src/index';
 import { parseProspectCsv } from '../src/prospects/csv';
@@ -60,15 +61,16 @@ export default async function run(): Promise<void> {
 
     // The real path: streaming CSV parse, validation, dedup, prospects and the campaign list.
     const app = open(dir, 'import.db');
-    const campaign = createCampaign(app.context, {
-      name: 'bench',
-      goal: 'purchase',
-      testFraction: 0.2,
-      confidence: 0.95,
-      minimumDetectableEffect: 0.01,
-      variants: ['a', 'b', 'c', 'd'].map((key) => ({ key, name: key, subject: key, weight: 1 })),
-      links: [],
-    });
+    const campaign = createCampaign(
+      app.context,
+      createCampaignInput.parse({
+        name: 'bench',
+        goal: 'purchase',
+        testFraction: 0.2,
+        variants: ['a', 'b', 'c', 'd'].map((key) => ({ key, name: key, subject: key })),
+        links: [{ key: 'shop', url: 'https://shop.example.com/' }],
+      }),
+    );
     start = performance.now();
     const upload = await parseProspectCsv(Readable.from([csv]), csv.length + 1);
     const summary = importProspects(app.context, campaign.id, upload);

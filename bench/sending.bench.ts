@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
 import { launchCampaign } from '../src/campaigns/launch';
+import { createCampaignInput } from '../src/campaigns/input';
 import { createCampaign } from '../src/campaigns/store';
 import { createLeadsplit } from '../src/index';
 import { parseProspectJson } from '../src/prospects/json';
@@ -29,24 +30,19 @@ export default async function run(): Promise<void> {
       sendWorker: false,
       sender: { email: 'news@shop.example.com', name: 'Shop', postalAddress: '1 Quay Road' },
     });
-    const campaign = createCampaign(app.context, {
-      name: 'bench',
-      goal: 'purchase',
-      testFraction: 1,
-      confidence: 0.95,
-      minimumDetectableEffect: 0.01,
-      variants: [
-        {
-          key: 'a',
-          name: 'A',
-          subject: 'Hello {{first_name}}',
-          template: 'announcement',
-          weight: 1,
-        },
-        { key: 'b', name: 'B', subject: 'Offer for {{first_name}}', template: 'offer', weight: 1 },
-      ],
-      links: [{ key: 'shop', url: 'https://shop.example.com/' }],
-    });
+    const campaign = createCampaign(
+      app.context,
+      createCampaignInput.parse({
+        name: 'bench',
+        goal: 'purchase',
+        testFraction: 1,
+        variants: [
+          { key: 'a', name: 'A', subject: 'Hello {{first_name}}', template: 'announcement' },
+          { key: 'b', name: 'B', subject: 'Offer for {{first_name}}', template: 'offer' },
+        ],
+        links: [{ key: 'shop', url: 'https://shop.example.com/' }],
+      }),
+    );
     const prospects = Array.from({ length: MESSAGES }, (_, i) => ({
       email: `lead${i}@example.com`,
       first_name: `Lead ${i}`,

@@ -12,6 +12,8 @@ export interface Context {
   publicUrl: string;
   /** Who emails come from, unless a campaign says otherwise. */
   sender: Sender;
+  /** Signs conversion tokens and postbacks, salts IP hashes. */
+  secret: string;
 }
 
 export interface Sender {

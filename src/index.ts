@@ -62,7 +62,9 @@ export function createLeadsplit(options: LeadsplitOptions): Leadsplit {
   const { sqlite, db } = openDatabase(options.database);
   migrateDatabase(db);
 
+  const secret = resolveSecret(sqlite, options.secret);
   const context: Context = {
+    secret,
     db,
     sqlite,
     logger,
@@ -70,7 +72,6 @@ export function createLeadsplit(options: LeadsplitOptions): Leadsplit {
     publicUrl: options.publicUrl.replace(/\/+$/, ''),
     sender: { ...DEFAULT_SENDER, ...options.sender },
   };
-  resolveSecret(sqlite, options.secret);
   const apiKey = resolveApiKey(sqlite, options.apiKey);
   const mailer = options.mailer ?? new OutboxMailer(options.outboxDir ?? './outbox');
   const worker = new SendWorker(context, mailer, {

@@ -42,7 +42,13 @@ export const variantInput = z
   });
 
 export const linkInput = z
-  .object({ key, url: httpUrl, label: z.string().trim().max(200).optional() })
+  .object({
+    key,
+    url: httpUrl,
+    label: z.string().trim().max(200).optional(),
+    /** false: clicks go to the address as it is, without the conversion token. */
+    appendToken: z.boolean().default(true),
+  })
   .strict();
 
 const unique = (items: { key: string }[]) =>
@@ -71,6 +77,11 @@ const settings = {
   replyTo: email,
   postalAddress: z.string().trim().min(1).max(300),
   fieldDefaults,
+  attributionWindowDays: z
+    .number()
+    .int('must be a whole number of days')
+    .min(1, 'must be at least 1 day')
+    .max(365, 'must be at most 365 days'),
   name: text(200),
   goal: z
     .string()
@@ -98,6 +109,7 @@ export const createCampaignInput = z
     replyTo: settings.replyTo.optional(),
     postalAddress: settings.postalAddress.optional(),
     fieldDefaults: settings.fieldDefaults.optional(),
+    attributionWindowDays: settings.attributionWindowDays.default(30),
     variants: variantList,
     links: linkList.default([]),
   })
@@ -114,6 +126,7 @@ export const updateCampaignInput = z
     replyTo: settings.replyTo,
     postalAddress: settings.postalAddress,
     fieldDefaults: settings.fieldDefaults,
+    attributionWindowDays: settings.attributionWindowDays,
     variants: variantList,
     links: linkList,
   })

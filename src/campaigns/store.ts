@@ -34,6 +34,7 @@ export interface LinkView {
   label: string | null;
   /** The shape of this link in an email; {messageId} is filled in per message. */
   trackingUrl: string;
+  appendToken: boolean;
 }
 
 export interface CampaignView {
@@ -49,6 +50,8 @@ export interface CampaignView {
   postalAddress: string | null;
   /** Values used for template fields a prospect lacks. */
   fieldDefaults: Record<string, string>;
+  /** Days after sending within which a conversion counts for the campaign. */
+  attributionWindowDays: number;
   createdAt: string;
   updatedAt: string;
   launchedAt: string | null;
@@ -98,7 +101,15 @@ function insertVariantsAndLinks(
   if (linkList.length > 0) {
     ctx.db
       .insert(links)
-      .values(linkList.map((l) => ({ campaignId, key: l.key, url: l.url, label: l.label ?? null })))
+      .values(
+        linkList.map((l) => ({
+          campaignId,
+          key: l.key,
+          url: l.url,
+          label: l.label ?? null,
+          appendToken: l.appendToken,
+        })),
+      )
       .run();
   }
 }
@@ -121,6 +132,7 @@ export function createCampaign(ctx: Context, input: CreateCampaignInput): Campai
         replyTo: input.replyTo ?? null,
         postalAddress: input.postalAddress ?? null,
         fieldDefaults: input.fieldDefaults ? JSON.stringify(input.fieldDefaults) : null,
+        attributionWindowDays: input.attributionWindowDays,
         createdAt: now,
         updatedAt: now,
       })
@@ -238,6 +250,7 @@ export function getCampaign(ctx: Context, id: number): CampaignView {
     replyTo: row.replyTo,
     postalAddress: row.postalAddress,
     fieldDefaults: fieldDefaultsOf(row),
+    attributionWindowDays: row.attributionWindowDays,
     createdAt: new Date(row.createdAt).toISOString(),
     updatedAt: new Date(row.updatedAt).toISOString(),
     launchedAt: row.launchedAt === null ? null : new Date(row.launchedAt).toISOString(),
@@ -261,6 +274,7 @@ export function getCampaign(ctx: Context, id: number): CampaignView {
       key: l.key,
       url: l.url,
       label: l.label,
+      appendToken: l.appendToken,
       trackingUrl: `${ctx.publicUrl}/t/c/{messageId}/${encodeURIComponent(l.key)}`,
     })),
   };

@@ -57,6 +57,8 @@ export const campaigns = sqliteTable('campaigns', {
   postalAddress: text('postal_address'),
   /** Fallbacks for template fields a prospect lacks, as a JSON object: {"first_name": "there"}. */
   fieldDefaults: text('field_defaults'),
+  /** A conversion counts when it comes within this many days after the email was sent. */
+  attributionWindowDays: integer('attribution_window_days').notNull().default(30),
   createdAt: integer('created_at').notNull(),
   updatedAt: integer('updated_at').notNull(),
   launchedAt: integer('launched_at'),
@@ -94,6 +96,8 @@ export const links = sqliteTable(
     key: text('key').notNull(),
     url: text('url').notNull(),
     label: text('label'),
+    /** Whether a click carries the conversion token (lsid) on to the destination. */
+    appendToken: integer('append_token', { mode: 'boolean' }).notNull().default(true),
   },
   (t) => [uniqueIndex('links_campaign_key').on(t.campaignId, t.key)],
 );
@@ -167,6 +171,7 @@ export const messages = sqliteTable(
     uniqueIndex('messages_campaign_prospect_phase').on(t.campaignId, t.prospectId, t.phase),
     index('messages_status').on(t.status, t.campaignId, t.variantId),
     index('messages_batch').on(t.batchId),
+    index('messages_prospect').on(t.prospectId),
     index('messages_campaign_variant').on(t.campaignId, t.variantId, t.status),
   ],
 );
@@ -237,11 +242,15 @@ export const events = sqliteTable(
     userAgent: text('user_agent'),
     ipHash: text('ip_hash'),
     machine: integer('machine', { mode: 'boolean' }).notNull().default(false),
+    /** Why the event was taken for a machine's, when it was. */
+    machineReason: text('machine_reason'),
     /** The provider's own id of the event, so a webhook retried is stored once. */
     providerEventId: text('provider_event_id'),
   },
   (t) => [
     index('events_campaign_variant_type').on(t.campaignId, t.variantId, t.type),
+    // Covers the per-variant funnel: counts of distinct messages by type, human or not.
+    index('events_funnel').on(t.campaignId, t.type, t.variantId, t.machine, t.messageId),
     index('events_message').on(t.messageId),
     uniqueIndex('events_provider_event_id')
       .on(t.providerEventId)
@@ -269,5 +278,33 @@ export const conversions = sqliteTable(
   (t) => [
     uniqueIndex('conversions_campaign_prospect_goal').on(t.campaignId, t.prospectId, t.goal),
     index('conversions_campaign_variant').on(t.campaignId, t.variantId),
+  ],
+);
+
+/**
+ * Every conversion report received, by its idempotency key: a repeated report is recognised
+ * and counted once, and values add up only across distinct keys.
+ */
+export const conversionReceipts = sqliteTable(
+  'conversion_receipts',
+  {
+    id: integer('id').primaryKey(),
+    idempotencyKey: text('idempotency_key').notNull(),
+    /** SHA-256 of what the report said, to tell a retry from a different report reusing a key. */
+    bodyHash: text('body_hash').notNull(),
+    /** postback, pixel or import */
+    source: text('source').notNull(),
+    goal: text('goal').notNull(),
+    prospectId: integer('prospect_id').references(() => prospects.id, { onDelete: 'cascade' }),
+    value: real('value'),
+    currency: text('currency'),
+    occurredAt: integer('occurred_at').notNull(),
+    receivedAt: integer('received_at').notNull(),
+    /** How many campaigns it counted for; 0 when no campaign's email explains it. */
+    attributed: integer('attributed').notNull(),
+  },
+  (t) => [
+    uniqueIndex('conversion_receipts_key').on(t.idempotencyKey),
+    index('conversion_receipts_prospect').on(t.prospectId),
   ],
 );
