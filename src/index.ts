@@ -6,6 +6,7 @@ import { migrateDatabase, openDatabase, type Sqlite } from './db';
 import { buildRouter } from './http/router';
 import type { Mailer } from './sending/mailer';
 import { OutboxMailer } from './sending/outbox-mailer';
+import { HitRecorder } from './tracking/hits';
 import { DEFAULT_WORKER_SETTINGS, SendWorker, type WorkerSettings } from './sending/worker';
 
 export interface LeadsplitOptions {
@@ -47,6 +48,8 @@ export interface Leadsplit {
   /** The send queue's worker: started unless sendWorker is false; drain() sends what is due. */
   worker: SendWorker;
   mailer: Mailer;
+  /** Clicks and opens waiting to be written; flush() writes them now. */
+  hits: HitRecorder;
   /** For the host's own wiring and for tests. */
   context: Context;
 }
@@ -79,7 +82,9 @@ export function createLeadsplit(options: LeadsplitOptions): Leadsplit {
     ...options.sending,
   });
 
+  const hits = new HitRecorder(context);
   const router = buildRouter(context, {
+    hits,
     apiKey,
     maxImportBytes: options.maxImportBytes ?? 100 * 1024 * 1024,
     onQueued: () => worker.poke(),
@@ -95,8 +100,10 @@ export function createLeadsplit(options: LeadsplitOptions): Leadsplit {
     worker,
     mailer,
     context,
+    hits,
     async close() {
       await worker.stop();
+      hits.close();
       if (ownsDatabase && sqlite.open) sqlite.close();
     },
   };

@@ -50,7 +50,10 @@ async function main(): Promise<void> {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
-  app.use(pinoHttp({ logger, quietReqLogger: true }));
+  const httpLogger = pinoHttp({ logger, quietReqLogger: true });
+  // Tracking hits are the hot path and come by the thousand: no request log line for them
+  // (their errors still reach the plugin's error log).
+  app.use((req, res, next) => (req.url.startsWith('/t/') ? next() : httpLogger(req, res, next)));
   app.use('/', leadsplit.router);
 
   const server = app.listen(config.port, () => {

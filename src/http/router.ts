@@ -1,6 +1,7 @@
 import { Router } from 'express';
 import type { Context } from '../context';
 import type { Mailer } from '../sending/mailer';
+import type { HitRecorder } from '../tracking/hits';
 import { apiRouter, type ApiOptions } from './api-router';
 import { errorHandler, notFoundHandler } from './errors';
 import { outboxRouter } from './outbox-router';
@@ -9,6 +10,7 @@ import { webhooksRouter } from './webhooks-router';
 
 export interface RouterOptions extends ApiOptions {
   mailer: Mailer;
+  hits: HitRecorder;
   sendgridWebhookPublicKey?: string;
 }
 
@@ -17,7 +19,7 @@ export function buildRouter(ctx: Context, options: RouterOptions): Router {
   const router = Router();
 
   router.use('/api', apiRouter(ctx, options), notFoundHandler);
-  router.use('/t', trackingRouter(ctx));
+  router.use('/t', trackingRouter(ctx, options.hits));
   router.use('/outbox', outboxRouter(options));
   router.use(
     '/webhooks',

@@ -1,7 +1,22 @@
-import express, { Router } from 'express';
+import express, { Router, type Request } from 'express';
 import type { Context } from '../context';
+import type { HitRecorder } from '../tracking/hits';
 import { describeUnsubscribe, unsubscribeByMessage } from '../tracking/unsubscribe';
 import { renderPage } from './pages';
+
+/** A transparent 1×1 GIF. */
+export const PIXEL = Buffer.from(
+  'R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7',
+  'base64',
+);
+
+const NO_STORE = {
+  'Cache-Control': 'no-store, no-cache, must-revalidate, private',
+  Pragma: 'no-cache',
+  Expires: '0',
+};
+
+const hitOf = (req: Request) => ({ userAgent: req.get('user-agent'), ip: req.ip });
 
 const GONE = {
   title: 'This link does not work',
@@ -9,8 +24,31 @@ const GONE = {
 };
 
 /** Public routes reached from emails: no sign-in, nothing revealed for an unknown message. */
-export function trackingRouter(ctx: Context): Router {
+export function trackingRouter(ctx: Context, hits: HitRecorder): Router {
   const router = Router();
+  const linkGone = renderPage('notice', {
+    title: 'This link does not work',
+    message:
+      'The link may be incomplete. Copy the whole address from the email, or click it there.',
+  });
+
+  // Click: look the link up, redirect to the address stored with the campaign, never to one
+  // taken from the request. HEAD is answered alike but not counted: link checkers use it.
+  router.get('/c/:messageId/:linkKey', (req, res) => {
+    const target = hits.clickTarget(req.params.messageId, req.params.linkKey);
+    if (!target) {
+      res.status(404).set(NO_STORE).type('html').send(linkGone);
+      return;
+    }
+    if (req.method === 'GET') hits.recordClick(target, hitOf(req));
+    res.set(NO_STORE).set('Referrer-Policy', 'no-referrer').redirect(302, target.destination);
+  });
+
+  router.get('/o/:messageId.gif', (req, res) => {
+    if (req.method === 'GET') hits.recordOpen(req.params.messageId, hitOf(req));
+    res.status(200).set(NO_STORE).type('gif').send(PIXEL);
+  });
+
   // The one-click body is form-encoded and tiny; read it only to keep the socket clean.
   const oneClickBody = express.urlencoded({ extended: false, limit: '1kb' });
 
@@ -18,16 +56,16 @@ export function trackingRouter(ctx: Context): Router {
     const view = describeUnsubscribe(ctx, req.params.messageId);
     res.set('Cache-Control', 'no-store').set('Referrer-Policy', 'no-referrer');
     if (!view) {
-      res.status(404).type('html').send(renderPage('unsubscribe', GONE));
+      res.status(404).type('html').send(renderPage('notice', GONE));
       return;
     }
     res.type('html').send(
       view.alreadyUnsubscribed
-        ? renderPage('unsubscribe', {
+        ? renderPage('notice', {
             title: 'You are unsubscribed',
             message: 'You will not receive these emails any more.',
           })
-        : renderPage('unsubscribe', { title: 'Unsubscribe', confirm: true, ...view }),
+        : renderPage('notice', { title: 'Unsubscribe', confirm: true, ...view }),
     );
   });
 
@@ -37,11 +75,11 @@ export function trackingRouter(ctx: Context): Router {
     const done = unsubscribeByMessage(ctx, req.params.messageId);
     res.set('Cache-Control', 'no-store');
     if (!done) {
-      res.status(404).type('html').send(renderPage('unsubscribe', GONE));
+      res.status(404).type('html').send(renderPage('notice', GONE));
       return;
     }
     res.type('html').send(
-      renderPage('unsubscribe', {
+      renderPage('notice', {
         title: 'You are unsubscribed',
         message: 'You will not receive these emails any more.',
       }),

@@ -1,76 +1,20 @@
 import Database from 'better-sqlite3';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startFakeSendgrid, type FakeSendgrid } from '../support/fake-sendgrid';
-import { API_KEY, campaignBody, prospectCsv, tempDir, TSX_IMPORT } from '../helpers';
+import { api, exited, freePort, ready, startServer, until } from '../support/server-process';
+import { campaignBody, prospectCsv, tempDir } from '../helpers';
 
-const SERVER = resolve(__dirname, '../../src/server.ts');
 const SENDGRID_KEY = 'SG.crash-test-key';
 const LEADS = 1500;
+const SENDING = { LEADSPLIT_SEND_BATCH_SIZE: '40', LEADSPLIT_SEND_RATE: '600' };
 
-const children: ChildProcess[] = [];
 let fake: FakeSendgrid | undefined;
 afterEach(async () => {
-  for (const child of children.splice(0)) child.kill('SIGKILL');
   await fake?.close();
   fake = undefined;
 });
-
-const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function until<T>(what: string, check: () => T | undefined, timeoutMs = 40_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = check();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await wait(25);
-  }
-}
-
-/** The real standalone server in a child process, on a database and outbox in `dir`. */
-function startServer(dir: string, port: number, env: Record<string, string>): ChildProcess {
-  const child = spawn(process.execPath, [...TSX_IMPORT, SERVER], {
-    cwd: dir,
-    env: {
-      PATH: process.env.PATH ?? '',
-      PORT: String(port),
-      LEADSPLIT_API_KEY: API_KEY,
-      LEADSPLIT_LOG_LEVEL: 'error',
-      LEADSPLIT_SEND_BATCH_SIZE: '40',
-      LEADSPLIT_SEND_RATE: '600',
-      ...env,
-    },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-  children.push(child);
-  return child;
-}
-
-async function api(port: number, path: string, body?: unknown, type = 'application/json') {
-  const res = await fetch(`http://127.0.0.1:${port}${path}`, {
-    method: body === undefined ? 'GET' : 'POST',
-    headers: { authorization: `Bearer ${API_KEY}`, 'content-type': type },
-    body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
-  });
-  if (!res.ok) throw new Error(`${path} answered ${res.status}: ${await res.text()}`);
-  return res.json() as Promise<Record<string, unknown>>;
-}
-
-async function ready(port: number) {
-  await until('the server to answer', () => undefined, 0).catch(() => undefined);
-  const deadline = Date.now() + 20_000;
-  for (;;) {
-    try {
-      return await api(port, '/api/campaigns');
-    } catch (error) {
-      if (Date.now() > deadline) throw error;
-      await wait(100);
-    }
-  }
-}
 
 const statusCounts = (db: Database.Database) =>
   Object.fromEntries(
@@ -88,8 +32,8 @@ const statusCounts = (db: Database.Database) =>
  */
 async function sendThroughACrash(env: Record<string, string>) {
   const dir = tempDir();
-  const port = 20000 + Math.floor(Math.random() * 20000);
-  let server = startServer(dir, port, env);
+  const port = freePort();
+  let server = startServer(dir, port, { ...SENDING, ...env });
   await ready(port);
   const campaign = await api(port, '/api/campaigns', campaignBody({ testFraction: 1 }));
   await api(port, `/api/campaigns/${campaign.id}/prospects`, prospectCsv(LEADS), 'text/csv');
@@ -102,10 +46,10 @@ async function sendThroughACrash(env: Record<string, string>) {
     return sent >= 200 && sent < LEADS - 200;
   });
   server.kill('SIGKILL');
-  await new Promise((r) => server.once('exit', r));
+  await exited(server);
   const atCrash = statusCounts(db);
 
-  server = startServer(dir, port, env);
+  server = startServer(dir, port, { ...SENDING, ...env });
   await until(
     'the queue to settle',
     () => {

@@ -1,0 +1,128 @@
+// The click route of the real server against a bare Express 5 route answering the same 302,
+// both loaded by autocannon on loopback in this run.
+import autocannon from 'autocannon';
+import Database from 'better-sqlite3';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const TSX = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
+const KEY = 'bench-key-0123456789abcdefghij';
+const CONNECTIONS = 100;
+const SECONDS = 10;
+
+function start(script: string, dir: string, port: number, env: Record<string, string> = {}) {
+  return spawn(process.execPath, ['--import', TSX, script], {
+    cwd: dir,
+    env: { PATH: process.env.PATH ?? '', PORT: String(port), ...env },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+}
+
+async function waitFor(url: string, init?: RequestInit): Promise<Response> {
+  for (let i = 0; ; i++) {
+    try {
+      return await fetch(url, init);
+    } catch (error) {
+      if (i > 200) throw error;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+}
+
+async function call(port: number, path: string, body: string, type: string) {
+  const res = await fetch(`http://127.0.0.1:${port}${path}`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${KEY}`, 'content-type': type },
+    body,
+  });
+  if (!res.ok) throw new Error(`${path}: ${res.status} ${await res.text()}`);
+  return (await res.json()) as { id: number };
+}
+
+async function load(port: number, paths: string[]) {
+  const result = await autocannon({
+    url: `http://127.0.0.1:${port}`,
+    connections: CONNECTIONS,
+    duration: SECONDS,
+    requests: paths.map((path) => ({ method: 'GET', path })),
+    headers: { 'user-agent': 'Mozilla/5.0 (X11; Linux x86_64) Firefox/128.0' },
+  });
+  const redirects = result.statusCodeStats?.['302']?.count ?? 0;
+  return {
+    rps: Math.round(redirects / SECONDS),
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    errors: result.errors + result.non2xx - redirects,
+    redirects,
+  };
+}
+
+const stop = (child: ChildProcess) =>
+  new Promise<void>((done) => {
+    child.once('exit', () => done());
+    child.kill('SIGTERM');
+  });
+
+export default async function run(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'leadsplit-bench-'));
+  try {
+    const port = 41000 + Math.floor(Math.random() * 1000);
+    const server = start(resolve(here, '../src/server.ts'), dir, port, {
+      LEADSPLIT_API_KEY: KEY,
+      LEADSPLIT_LOG_LEVEL: 'warn',
+    });
+    await waitFor(`http://127.0.0.1:${port}/api/campaigns`);
+    const campaign = await call(
+      port,
+      '/api/campaigns',
+      JSON.stringify({
+        name: 'bench',
+        goal: 'purchase',
+        testFraction: 1,
+        variants: [
+          { key: 'a', name: 'A', subject: 'a' },
+          { key: 'b', name: 'B', subject: 'b' },
+        ],
+        links: [{ key: 'shop', url: 'https://shop.example.com/spring' }],
+      }),
+      'application/json',
+    );
+    const csv = ['email', ...Array.from({ length: 2000 }, (_, i) => `lead${i}@example.com`)];
+    await call(port, `/api/campaigns/${campaign.id}/prospects`, csv.join('\n'), 'text/csv');
+    await call(port, `/api/campaigns/${campaign.id}/launch`, '{}', 'application/json');
+    const db = new Database(join(dir, 'data/leadsplit.db'), { readonly: true });
+    let ids: string[] = [];
+    while (ids.length < 2000) {
+      await new Promise((r) => setTimeout(r, 100));
+      ids = db.prepare(`SELECT id FROM messages WHERE status = 'sent'`).pluck().all() as string[];
+    }
+    const paths = ids.map((id) => `/t/c/${id}/shop`);
+
+    const bare = start(resolve(here, 'bare-redirect.ts'), dir, port + 1);
+    await waitFor(`http://127.0.0.1:${port + 1}/t/c/x/y`, { redirect: 'manual' });
+    const baseline = await load(port + 1, paths);
+    await stop(bare);
+    const clicks = await load(port, paths);
+    await stop(server);
+    const stored = db.prepare(`SELECT count(*) FROM events WHERE type = 'clicked'`).pluck().get();
+    db.close();
+
+    const row = (name: string, r: typeof clicks) =>
+      `${name.padEnd(34)} ${String(r.rps).padStart(6)} req/s  p50 ${r.p50} ms  p99 ${r.p99} ms`;
+    console.log(`${CONNECTIONS} connections, ${SECONDS} s each, autocannon on loopback`);
+    console.log(row('bare Express 302 (baseline)', baseline));
+    console.log(
+      `${row('click route, storing every click', clicks)}  ratio ${(clicks.rps / baseline.rps).toFixed(2)} (target >= 0.70)`,
+    );
+    console.log(
+      `clicks stored: ${stored} (every 302 answered: ${clicks.redirects} counted by the tool, which drops the answers still in flight when it stops)`,
+    );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,236 @@
+import { createHash } from 'node:crypto';
+import type { Statement } from 'better-sqlite3';
+import type { Context } from '../context';
+import { isMessageId } from './message-id';
+import { ALL_LINKS_WINDOW_MS, clickMachineReason, openMachineReason } from './machine-filter';
+import { conversionToken } from './token';
+
+/** How often buffered hits are written; also what a hard crash can lose at most. */
+export const FLUSH_INTERVAL_MS = 50;
+/** A buffer this full is written at once rather than at the next tick. */
+const FLUSH_AT_ROWS = 2_000;
+const MAX_LINK_KEY = 32;
+
+export interface ClickTarget {
+  messageId: string;
+  campaignId: number;
+  variantId: number;
+  sentAt: number | null;
+  linkKey: string;
+  /** Where the click goes: the link's stored address, with the conversion token when wanted. */
+  destination: string;
+  linkCount: number;
+}
+
+export interface HitContext {
+  userAgent: string | undefined;
+  ip: string | undefined;
+}
+
+interface PendingEvent {
+  messageId: string;
+  campaignId: number;
+  variantId: number;
+  type: 'clicked' | 'opened';
+  at: number;
+  linkKey: string | null;
+  userAgent: string | null;
+  ipHash: string | null;
+  machineReason: string | null;
+}
+
+/** Appends lsid=<token> to an address, leaving its query string and fragment as they were. */
+export function withToken(url: string, token: string): string {
+  const hash = url.indexOf('#');
+  const base = hash === -1 ? url : url.slice(0, hash);
+  const fragment = hash === -1 ? '' : url.slice(hash);
+  const joiner = base.includes('?') ? (base.endsWith('?') || base.endsWith('&') ? '' : '&') : '?';
+  return `${base}${joiner}lsid=${encodeURIComponent(token)}${fragment}`;
+}
+
+/**
+ * The network a client is in, not the client: IPv4 to /24, IPv6 to /48, hashed with the
+ * installation's secret, so hits from one place can be told apart without storing addresses.
+ */
+export function hashNetwork(secret: string, ip: string | undefined): string | null {
+  if (!ip) return null;
+  const v4 = /^(?:::ffff:)?(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.\d{1,3}$/i.exec(ip);
+  let network: string;
+  if (v4) network = `${v4[1]}.${v4[2]}.${v4[3]}.0/24`;
+  else if (ip.includes(':')) {
+    const groups = ip.split('%')[0]!.split(':');
+    network = `${groups.slice(0, 3).join(':')}::/48`;
+  } else return null;
+  return createHash('sha256').update(`${secret}:${network}`).digest('base64url').slice(0, 16);
+}
+
+/**
+ * Records clicks and opens for the public tracking routes. Each request costs one indexed
+ * lookup; the hit itself joins a write-behind buffer that is written in one transaction every
+ * FLUSH_INTERVAL_MS and on close(), which is what lets a tracking hit cost little more than
+ * answering it.
+ */
+export class HitRecorder {
+  private buffer: PendingEvent[] = [];
+  private readonly timer: NodeJS.Timeout;
+  /** Recent clicks per message, for the every-link-in-a-second rule. */
+  private readonly recentClicks = new Map<string, { linkKey: string; at: number }[]>();
+  private readonly findClick: Statement;
+  private readonly findMessage: Statement;
+  private readonly insert: Statement;
+  private readonly flagClicks: Statement;
+
+  constructor(private readonly ctx: Context) {
+    this.findClick = ctx.sqlite.prepare(
+      `SELECT m.campaign_id AS campaignId, m.variant_id AS variantId, m.sent_at AS sentAt,
+              l.url, l.append_token AS appendToken,
+              (SELECT count(*) FROM links WHERE campaign_id = m.campaign_id) AS linkCount
+         FROM messages m JOIN links l ON l.campaign_id = m.campaign_id AND l.key = ?
+        WHERE m.id = ?`,
+    );
+    this.findMessage = ctx.sqlite.prepare(
+      `SELECT campaign_id AS campaignId, variant_id AS variantId FROM messages WHERE id = ?`,
+    );
+    this.insert = ctx.sqlite.prepare(
+      `INSERT INTO events (message_id, campaign_id, variant_id, type, occurred_at, link_key,
+         user_agent, ip_hash, machine, machine_reason)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    );
+    this.flagClicks = ctx.sqlite.prepare(
+      `UPDATE events SET machine = 1, machine_reason = ?
+        WHERE message_id = ? AND type = 'clicked' AND occurred_at >= ? AND machine = 0`,
+    );
+    this.timer = setInterval(() => this.flush(), FLUSH_INTERVAL_MS);
+    this.timer.unref();
+  }
+
+  /** Where a tracking link leads, or undefined when the message or link is unknown. */
+  clickTarget(messageId: string, linkKey: string): ClickTarget | undefined {
+    if (!isMessageId(messageId) || linkKey.length === 0 || linkKey.length > MAX_LINK_KEY) {
+      return undefined;
+    }
+    const row = this.findClick.get(linkKey, messageId) as
+      | {
+          campaignId: number;
+          variantId: number;
+          sentAt: number | null;
+          url: string;
+          appendToken: number;
+          linkCount: number;
+        }
+      | undefined;
+    if (!row) return undefined;
+    return {
+      messageId,
+      linkKey,
+      campaignId: row.campaignId,
+      variantId: row.variantId,
+      sentAt: row.sentAt,
+      linkCount: row.linkCount,
+      destination: row.appendToken
+        ? withToken(row.url, conversionToken(this.ctx.secret, messageId))
+        : row.url,
+    };
+  }
+
+  recordClick(target: ClickTarget, hit: HitContext): void {
+    const at = this.ctx.clock().getTime();
+    const earlier = (this.recentClicks.get(target.messageId) ?? []).filter(
+      (c) => at - c.at <= ALL_LINKS_WINDOW_MS,
+    );
+    const reason = clickMachineReason({
+      userAgent: hit.userAgent,
+      at,
+      sentAt: target.sentAt,
+      linkKey: target.linkKey,
+      linkCount: target.linkCount,
+      earlierClicks: earlier,
+    });
+    earlier.push({ linkKey: target.linkKey, at });
+    this.recentClicks.set(target.messageId, earlier);
+
+    this.push({
+      messageId: target.messageId,
+      campaignId: target.campaignId,
+      variantId: target.variantId,
+      type: 'clicked',
+      at,
+      linkKey: target.linkKey,
+      userAgent: hit.userAgent?.slice(0, 512) ?? null,
+      ipHash: hashNetwork(this.ctx.secret, hit.ip),
+      machineReason: reason,
+    });
+    if (reason === 'every link clicked within a second') {
+      // The earlier clicks of the sweep looked human one at a time; now they are not.
+      this.flush();
+      this.flagClicks.run(reason, target.messageId, at - ALL_LINKS_WINDOW_MS);
+    }
+  }
+
+  /** Records an open; answers nothing, since the pixel answers the same either way. */
+  recordOpen(messageId: string, hit: HitContext): void {
+    if (!isMessageId(messageId)) return;
+    const message = this.findMessage.get(messageId) as
+      { campaignId: number; variantId: number } | undefined;
+    if (!message) return;
+    this.push({
+      messageId,
+      ...message,
+      type: 'opened',
+      at: this.ctx.clock().getTime(),
+      linkKey: null,
+      userAgent: hit.userAgent?.slice(0, 512) ?? null,
+      ipHash: hashNetwork(this.ctx.secret, hit.ip),
+      machineReason: openMachineReason({ userAgent: hit.userAgent }),
+    });
+  }
+
+  private push(event: PendingEvent): void {
+    this.buffer.push(event);
+    if (this.buffer.length >= FLUSH_AT_ROWS) this.flush();
+  }
+
+  /** Writes every buffered hit in one transaction. */
+  flush(): void {
+    if (this.buffer.length > 0 && this.ctx.sqlite.open) {
+      const rows = this.buffer;
+      this.buffer = [];
+      try {
+        this.ctx.sqlite.transaction(() => {
+          for (const e of rows) {
+            this.insert.run(
+              e.messageId,
+              e.campaignId,
+              e.variantId,
+              e.type,
+              e.at,
+              e.linkKey,
+              e.userAgent,
+              e.ipHash,
+              e.machineReason === null ? 0 : 1,
+              e.machineReason,
+            );
+          }
+        })();
+      } catch (error) {
+        // Put them back: the next tick tries again (a busy database, say).
+        this.buffer = rows.concat(this.buffer);
+        this.ctx.logger.error({ err: error, pending: this.buffer.length }, 'hit flush failed');
+      }
+    }
+    this.forgetOldClicks();
+  }
+
+  private forgetOldClicks(): void {
+    const cutoff = this.ctx.clock().getTime() - ALL_LINKS_WINDOW_MS;
+    for (const [messageId, clicks] of this.recentClicks) {
+      if (clicks.every((c) => c.at < cutoff)) this.recentClicks.delete(messageId);
+    }
+  }
+
+  /** Stops the timer and writes what is left. */
+  close(): void {
+    clearInterval(this.timer);
+    this.flush();
+  }
+}
