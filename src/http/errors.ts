@@ -2,6 +2,7 @@ import type { ErrorRequestHandler, RequestHandler } from 'express';
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import { AppError } from '../errors';
+import { StatsInputError } from '../stats';
 
 /** Validates a value against a schema; a failure becomes a 400 listing every problem. */
 export function parseInput<T extends z.ZodType>(schema: T, value: unknown): z.infer<T> {
@@ -50,7 +51,12 @@ function bodyParserError(error: unknown): AppError | undefined {
 /** The one place errors become answers: known ones with their status, the rest as a bare 500. */
 export function errorHandler(logger: Logger): ErrorRequestHandler {
   return (error: unknown, req, res, _next) => {
-    const known = error instanceof AppError ? error : bodyParserError(error);
+    const known =
+      error instanceof AppError
+        ? error
+        : error instanceof StatsInputError
+          ? new AppError(400, error.code, error.message)
+          : bodyParserError(error);
     if (res.headersSent) {
       logger.error({ err: error, path: req.path }, 'error after the answer began');
       res.end();

@@ -1,18 +1,10 @@
-import jStat from 'jstat';
 import { describe, expect, it } from 'vitest';
 import { bucketFor, placementRule } from '../../src/campaigns/assignment';
+import { srmTest } from '../../src/stats';
 import { campaignBody, prospectCsv, startApp, tempDir } from '../helpers';
 
-/** Pearson's goodness of fit of counts to weights, from the chi-square distribution directly. */
-function goodnessOfFit(counts: number[], weights: number[]): number {
-  const total = counts.reduce((a, b) => a + b, 0);
-  const weightSum = weights.reduce((a, b) => a + b, 0);
-  const statistic = counts.reduce((sum, observed, i) => {
-    const expected = (total * weights[i]!) / weightSum;
-    return sum + (observed - expected) ** 2 / expected;
-  }, 0);
-  return 1 - jStat.chisquare.cdf(statistic, counts.length - 1);
-}
+/** Pearson's goodness of fit of counts to weights: the p-value of the sample ratio test. */
+const goodnessOfFit = (counts: number[], weights: number[]) => srmTest(counts, weights).pValue;
 
 describe('bucketFor', () => {
   it('is the same for the same salt and prospect, and differs across salts', () => {
