@@ -1,6 +1,7 @@
 import type { Router } from 'express';
 import pino, { type Logger } from 'pino';
 import type { Context, Sender } from './context';
+import { resolveAdminPassword } from './accounts/admin';
 import { resolveApiKey, resolveSecret } from './credentials';
 import { migrateDatabase, openDatabase, type Sqlite } from './db';
 import { buildRouter } from './http/router';
@@ -21,6 +22,8 @@ export interface LeadsplitOptions {
   secret?: string;
   /** The bearer key for /api. Generated once, stored hashed, when absent. */
   apiKey?: string;
+  /** The dashboard's password. Generated once, stored as an scrypt hash, when absent. */
+  adminPassword?: string;
   /** Sends the emails; an outbox writing .eml files under outboxDir when absent. */
   mailer?: Mailer;
   /** Where the default outbox mailer writes (default ./outbox). */
@@ -44,7 +47,7 @@ export interface Leadsplit {
   /** Stops the send worker (letting a batch in flight finish) and closes what it opened. */
   close(): Promise<void>;
   /** Credentials generated on this start, to be shown once to the operator. */
-  generated: { apiKey?: string };
+  generated: { apiKey?: string; adminPassword?: string };
   /** The send queue's worker: started unless sendWorker is false; drain() sends what is due. */
   worker: SendWorker;
   mailer: Mailer;
@@ -76,6 +79,7 @@ export function createLeadsplit(options: LeadsplitOptions): Leadsplit {
     sender: { ...DEFAULT_SENDER, ...options.sender },
   };
   const apiKey = resolveApiKey(sqlite, options.apiKey);
+  const admin = resolveAdminPassword(sqlite, options.adminPassword);
   const mailer = options.mailer ?? new OutboxMailer(options.outboxDir ?? './outbox');
   const worker = new SendWorker(context, mailer, {
     ...DEFAULT_WORKER_SETTINGS,
@@ -84,6 +88,7 @@ export function createLeadsplit(options: LeadsplitOptions): Leadsplit {
 
   const hits = new HitRecorder(context);
   const router = buildRouter(context, {
+    admin,
     hits,
     apiKey,
     maxImportBytes: options.maxImportBytes ?? 100 * 1024 * 1024,
@@ -96,7 +101,7 @@ export function createLeadsplit(options: LeadsplitOptions): Leadsplit {
 
   return {
     router,
-    generated: { apiKey: apiKey.generated },
+    generated: { apiKey: apiKey.generated, adminPassword: admin.generated },
     worker,
     mailer,
     context,

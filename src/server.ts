@@ -30,6 +30,7 @@ async function main(): Promise<void> {
     publicUrl: config.publicUrl,
     secret: config.secret,
     apiKey: config.apiKey,
+    adminPassword: config.adminPassword,
     mailer,
     sender: Object.fromEntries(Object.entries(config.sender).filter(([, v]) => v !== undefined)),
     sending: { ratePerSecond: config.sendRate, batchSize: config.sendBatchSize },
@@ -38,12 +39,19 @@ async function main(): Promise<void> {
   });
   logger.info({ mailer: mailer.name }, 'mailer chosen');
 
+  // Shown once: only their hashes are kept.
   if (leadsplit.generated.apiKey) {
-    // Shown once: only its hash is kept.
     process.stdout.write(
       `\nleadsplit generated an API key for /api. Keep it now; it will not be shown again:\n\n` +
         `  ${leadsplit.generated.apiKey}\n\n` +
         `Set LEADSPLIT_API_KEY to choose your own.\n\n`,
+    );
+  }
+  if (leadsplit.generated.adminPassword) {
+    process.stdout.write(
+      `leadsplit generated the dashboard password. Keep it now; it will not be shown again:\n\n` +
+        `  ${leadsplit.generated.adminPassword}\n\n` +
+        `Sign in at ${config.publicUrl}/sign-in. Set LEADSPLIT_ADMIN_PASSWORD to choose your own.\n\n`,
     );
   }
 

@@ -58,6 +58,7 @@ export function startApp(
     database: dbFile,
     publicUrl: `http://leadsplit.test${prefix}`,
     apiKey: API_KEY,
+    adminPassword: ADMIN_PASSWORD,
     logger: silentLogger(),
     outboxDir: join(dir, 'outbox'),
     sender: { email: 'news@shop.example.com', name: 'Harbour Shop', postalAddress: '1 Quay Road' },
@@ -128,3 +129,24 @@ export const TSX_IMPORT = [
   '--import',
   pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href,
 ];
+
+export const ADMIN_PASSWORD = 'correct horse battery staple';
+
+/** The form token on a page, as a browser would send it back. */
+export function formTokenOf(html: string): string {
+  const token = /name="_csrf" value="([^"]+)"/.exec(html)?.[1];
+  if (!token) throw new Error('the page has no form token');
+  return token;
+}
+
+/** A supertest agent (it keeps cookies) signed in to the dashboard of `app`. */
+export async function signedInAgent(app: express.Express, prefix = '') {
+  const agent = request.agent(app);
+  const page = await agent.get(`${prefix}/sign-in`).expect(200);
+  await agent
+    .post(`${prefix}/sign-in`)
+    .type('form')
+    .send({ password: ADMIN_PASSWORD, _csrf: formTokenOf(page.text), next: `${prefix}/campaigns` })
+    .expect(303);
+  return agent;
+}

@@ -308,3 +308,17 @@ export const conversionReceipts = sqliteTable(
     index('conversion_receipts_prospect').on(t.prospectId),
   ],
 );
+
+/**
+ * Dashboard sign-ins. Only a hash of the cookie's value is kept, so a copy of the database
+ * opens no session.
+ */
+export const sessions = sqliteTable(
+  'sessions',
+  {
+    idHash: text('id_hash').primaryKey(),
+    createdAt: integer('created_at').notNull(),
+    expiresAt: integer('expires_at').notNull(),
+  },
+  (t) => [index('sessions_expires').on(t.expiresAt)],
+);

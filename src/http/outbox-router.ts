@@ -12,10 +12,7 @@ const messageParams = z.object({
 });
 const campaignParams = messageParams.pick({ campaignId: true });
 
-/**
- * What the outbox mailer wrote: a list per campaign and each message as written.
- * TODO: the dashboard's sign-in does not exist yet, so these answer to the API key only.
- */
+/** What the outbox mailer wrote, for scripts: a list per campaign and each message as written. */
 export function outboxRouter(options: ApiOptions & { mailer: Mailer }): Router {
   const router = Router();
   router.use(requireApiKey(options.apiKey));

@@ -5,11 +5,14 @@ import type { HitRecorder } from '../tracking/hits';
 import { apiRouter, type ApiOptions } from './api-router';
 import { errorHandler, notFoundHandler } from './errors';
 import { outboxRouter } from './outbox-router';
+import { pagesRouter } from './pages-router';
+import type { AdminPassword } from '../accounts/admin';
 import { trackingRouter } from './tracking-router';
 import { webhooksRouter } from './webhooks-router';
 
 export interface RouterOptions extends ApiOptions {
   mailer: Mailer;
+  admin: AdminPassword;
   hits: HitRecorder;
   sendgridWebhookPublicKey?: string;
 }
@@ -18,14 +21,16 @@ export interface RouterOptions extends ApiOptions {
 export function buildRouter(ctx: Context, options: RouterOptions): Router {
   const router = Router();
 
+  router.use('/api/outbox', outboxRouter(options));
   router.use('/api', apiRouter(ctx, options), notFoundHandler);
   router.use('/t', trackingRouter(ctx, options.hits));
-  router.use('/outbox', outboxRouter(options));
   router.use(
     '/webhooks',
     webhooksRouter(ctx, { sendgridWebhookPublicKey: options.sendgridWebhookPublicKey }),
     notFoundHandler,
   );
+
+  router.use(pagesRouter(ctx, options));
 
   router.use(errorHandler(ctx.logger));
   return router;

@@ -107,17 +107,17 @@ describe('the send queue on the outbox mailer', () => {
   });
 });
 
-describe('GET /outbox', () => {
+describe('GET /api/outbox', () => {
   it('lists what the outbox wrote for a campaign and serves each message', async () => {
     const app = await launched({}, prospectCsv(3));
     await app.leadsplit.worker.drain();
 
-    const list = await app.api.get(`/outbox/${app.campaignId}`).expect(200);
+    const list = await app.api.get(`/api/outbox/${app.campaignId}`).expect(200);
     expect(list.body.messages).toHaveLength(3);
     const one = await app.api
-      .get(`/outbox/${app.campaignId}/${list.body.messages[0].messageId}.eml`)
+      .get(`/api/outbox/${app.campaignId}/${list.body.messages[0].messageId}.eml`)
       .expect(200);
     expect(one.headers['content-type']).toMatch(/message\/rfc822/);
-    await app.api.get(`/outbox/${app.campaignId}/not-a-message-id.eml`).expect(400);
+    await app.api.get(`/api/outbox/${app.campaignId}/not-a-message-id.eml`).expect(400);
   });
 });
