@@ -3,6 +3,7 @@ import type { Context } from '../context';
 import type { Mailer } from '../sending/mailer';
 import type { HitRecorder } from '../tracking/hits';
 import { apiRouter, type ApiOptions } from './api-router';
+import { conversionImportRouter, conversionPostbackRouter } from './conversions-router';
 import { errorHandler, notFoundHandler } from './errors';
 import { outboxRouter } from './outbox-router';
 import { pagesRouter } from './pages-router';
@@ -22,8 +23,13 @@ export function buildRouter(ctx: Context, options: RouterOptions): Router {
   const router = Router();
 
   router.use('/api/outbox', outboxRouter(options));
-  router.use('/api', apiRouter(ctx, options), notFoundHandler);
-  router.use('/t', trackingRouter(ctx, options.hits));
+  router.use(
+    '/api',
+    apiRouter(ctx, options),
+    conversionImportRouter(ctx, { maxImportBytes: options.maxImportBytes }),
+    notFoundHandler,
+  );
+  router.use('/t', trackingRouter(ctx, options.hits), conversionPostbackRouter(ctx));
   router.use(
     '/webhooks',
     webhooksRouter(ctx, { sendgridWebhookPublicKey: options.sendgridWebhookPublicKey }),

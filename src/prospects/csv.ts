@@ -1,4 +1,4 @@
-import { parse } from 'csv-parse';
+import { CsvError, parse } from 'csv-parse';
 import type { Readable } from 'node:stream';
 import { AppError, badRequest } from '../errors';
 import {
@@ -142,6 +142,13 @@ export async function parseProspectCsv(input: Readable, maxBytes: number): Promi
     });
     parser.on('error', (error) => fail(error));
     parser.on('readable', () => {
+      try {
+        readRecords();
+      } catch (error) {
+        fail(error);
+      }
+    });
+    const readRecords = () => {
       let fields: string[] | null;
       while ((fields = parser.read() as string[] | null) !== null) {
         row++;
@@ -158,13 +165,13 @@ export async function parseProspectCsv(input: Readable, maxBytes: number): Promi
         if (typeof result === 'string') rejected.push({ row, reason: result });
         else records.push({ row, record: result });
       }
-    });
+    };
     parser.on('end', () => resolve());
     input.pipe(parser);
   }).catch((error: unknown) => {
-    if (error instanceof AppError) throw error;
-    const message = error instanceof Error ? error.message : String(error);
-    throw badRequest(`The upload could not be read as CSV: ${message}`);
+    // Only the parser's own complaints are about the file; anything else is a fault here.
+    if (!(error instanceof CsvError)) throw error;
+    throw badRequest(`The upload could not be read as CSV: ${error.message}`);
   });
 
   if (!columns) throw badRequest('The CSV is empty: it needs a header row with an "email" column.');

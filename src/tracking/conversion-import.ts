@@ -1,7 +1,7 @@
-import { parse } from 'csv-parse';
+import { CsvError, parse } from 'csv-parse';
 import type { Readable } from 'node:stream';
 import type { Context } from '../context';
-import { AppError, badRequest } from '../errors';
+import { badRequest } from '../errors';
 import { tooLarge } from '../prospects/csv';
 import { MAX_FIELD_LENGTH, MAX_ROW_LENGTH, normaliseColumn } from '../prospects/records';
 import {
@@ -101,6 +101,8 @@ function rowFields(fields: string[], columns: Columns): ImportFields | string {
 /**
  * Reads a CSV of conversions as it streams in. Rows that cannot be used are listed with a
  * reason; a body that is not CSV, or lacks the columns every row needs, is refused whole.
+ * TODO: the rows are held in memory until the whole file is read, so that a refused file
+ * writes nothing; files far beyond the default 20 MiB would want a staging table instead.
  */
 export async function parseConversionCsv(
   input: Readable,
@@ -119,6 +121,12 @@ export async function parseConversionCsv(
   let columns: Columns | undefined;
   let row = 0;
   let bytes = 0;
+  const takeRow = (fields: string[], known: Columns) => {
+    const read = rowFields(fields, known);
+    const report = typeof read === 'string' ? read : importRowReport(read, defaults, now);
+    if (typeof report === 'string') upload.rejected.push({ row, reason: report });
+    else upload.reports.push({ row, report: { ...report, source: 'import' } });
+  };
 
   await new Promise<void>((resolve, reject) => {
     const fail = (error: unknown) => {
@@ -134,33 +142,24 @@ export async function parseConversionCsv(
     });
     parser.on('error', fail);
     parser.on('readable', () => {
-      let fields: string[] | null;
-      while ((fields = parser.read() as string[] | null) !== null) {
-        row++;
-        if (!columns) {
-          try {
-            columns = readHeader(fields, defaults);
-          } catch (error) {
-            fail(error);
-            return;
-          }
-          continue;
+      // Anything thrown here would be lost in the stream and leave the request hanging.
+      try {
+        let fields: string[] | null;
+        while ((fields = parser.read() as string[] | null) !== null) {
+          row++;
+          if (columns) takeRow(fields, columns);
+          else columns = readHeader(fields, defaults);
         }
-        const read = rowFields(fields, columns);
-        const report = typeof read === 'string' ? read : importRowReport(read, defaults, now);
-        if (typeof report === 'string') upload.rejected.push({ row, reason: report });
-        else upload.reports.push({ row, report: { ...report, source: 'import' } });
+      } catch (error) {
+        fail(error);
       }
     });
     parser.on('end', () => resolve());
     input.pipe(parser);
   }).catch((error: unknown) => {
-    if (error instanceof AppError) throw error;
+    if (!(error instanceof CsvError)) throw error;
     // csv-parse's messages quote the offending text; say where instead.
-    const line = (error as { lines?: unknown }).lines;
-    throw badRequest(
-      `The upload could not be read as CSV${typeof line === 'number' ? ` (line ${line})` : ''}.`,
-    );
+    throw badRequest(`The upload could not be read as CSV (line ${error.lines}).`);
   });
 
   if (!columns) {
@@ -253,7 +252,9 @@ export function importConversions(
           if (!m) continue;
           summary.valueSkipped.push({
             row,
-            reason: `campaign ${campaignId} keeps this customer’s value in ${m.kept}; the ${m.reported} value was not added`,
+            reason:
+              `campaign ${campaignId} keeps this customer’s value in ${m.kept}; ` +
+              `the ${m.reported} value was not added`,
           });
         }
         break;

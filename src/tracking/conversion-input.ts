@@ -9,7 +9,8 @@ const DAY_MS = 86_400_000;
 
 /** The same rule as a campaign's goal, so that a goal can be matched as written. */
 export const GOAL = /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$/;
-const GOAL_MESSAGE = 'use 1–64 letters, digits, ".", ":", "-" or "_", as in the campaign’s goal';
+const GOAL_MESSAGE =
+  'use 1–64 letters, digits, ".", ":", "-" or "_", as the campaign’s goal is written';
 const CURRENCY = /^[A-Z]{3}$/;
 const CURRENCY_MESSAGE = 'must be a three-letter currency code in capitals, like EUR';
 // Printable ASCII, not all blank: keys end up in logs and answers, and must compare exactly.
@@ -103,18 +104,26 @@ export interface ImportDefaults {
 }
 
 /**
- * A date alone means "some time that day": it is read as the end of that day (UTC), capped at
- * now, so that a purchase on the day the email went out is not taken for one before it.
+ * When a row's conversion happened, and the earliest it can have happened. A date alone means
+ * "some time that day" (UTC): it is read as the end of the day, so that a purchase on the day
+ * the email went out is not taken for one before it. Today's date is thus a moment still to
+ * come; the conversion is stored at the time it is received instead (see recordConversion),
+ * while the report keeps the end of day, so that the row reads the same on every upload.
  */
-function readDate(text: string, now: number): number | string {
+function readDate(text: string): { at: number; earliest: number } | string {
   if (/^\d{4}-\d{2}-\d{2}$/.test(text)) {
     if (!z.iso.date().safeParse(text).success) return 'date is not a calendar date';
-    return Math.min(Date.parse(text) + DAY_MS - 1, now);
+    const start = Date.parse(text);
+    return { at: start + DAY_MS - 1, earliest: start };
   }
   if (!z.iso.datetime({ offset: true }).safeParse(text).success) {
-    return 'date must be YYYY-MM-DD or an ISO 8601 date-time with a time zone, like 2026-03-02T14:30:00Z';
+    return (
+      'date must be YYYY-MM-DD or an ISO 8601 date-time with a time zone, ' +
+      'like 2026-03-02T14:30:00Z'
+    );
   }
-  return Date.parse(text);
+  const at = Date.parse(text);
+  return { at, earliest: at };
 }
 
 function readValue(raw: string | number): number | undefined {
@@ -158,10 +167,11 @@ export function importRowReport(
   }
 
   if (!fields.date) return 'missing date';
-  const occurredAt = readDate(fields.date, now);
-  if (typeof occurredAt === 'string') return occurredAt;
-  const future = futureProblem(occurredAt, now);
+  const date = readDate(fields.date);
+  if (typeof date === 'string') return date;
+  const future = futureProblem(date.earliest, now);
   if (future) return `date ${future}`;
+  const occurredAt = date.at;
 
   const key = fields.idempotency_key;
   if (key !== undefined && !IDEMPOTENCY_KEY.test(key)) {

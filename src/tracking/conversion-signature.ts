@@ -12,8 +12,8 @@ export const SIGNATURE_TOLERANCE_SECONDS = 5 * 60;
 export type ConversionSignatureProblem = 'missing' | 'malformed' | 'stale' | 'mismatch';
 
 export const conversionSignatureMessages: Record<ConversionSignatureProblem, string> = {
-  missing: `The ${CONVERSION_SIGNATURE_HEADER} header is required: t=<unix seconds>,v1=<hex HMAC-SHA256>.`,
-  malformed: `The ${CONVERSION_SIGNATURE_HEADER} header must read t=<unix seconds>,v1=<64 hex digits>.`,
+  missing: `The ${CONVERSION_SIGNATURE_HEADER} header is required: t=<unix seconds>,v1=<hex>.`,
+  malformed: `The ${CONVERSION_SIGNATURE_HEADER} header must read t=<unix seconds>,v1=<64 hex>.`,
   stale:
     'The signature time is more than 5 minutes away from the server clock; sign each request ' +
     'when it is sent, and check the sending machine’s clock.',
@@ -80,7 +80,7 @@ export function checkConversionSignature(
   if (skew > SIGNATURE_TOLERANCE_SECONDS) return 'stale';
 
   const expected = hmac(secret, parsed.timestamp, body);
-  // Both sides are 32 bytes (the header parser accepts only 64 hex digits), as timingSafeEqual needs.
+  // Both sides are 32 bytes, as timingSafeEqual needs: the parser takes only 64 hex digits.
   const matches = parsed.signatures.some((given) => timingSafeEqual(given, expected));
   return matches ? undefined : 'mismatch';
 }
