@@ -9,6 +9,8 @@ import { AppError } from '../errors';
 import { parseProspectCsv } from '../prospects/csv';
 import { importProspects } from '../prospects/import';
 import { parseProspectJson } from '../prospects/json';
+import { campaignReport } from '../reports/report';
+import { reportCsv } from '../reports/report-csv';
 import { previewVariant } from '../sending/preview';
 import { resolveUnknownMessages } from '../sending/queue';
 import { requireApiKey } from './auth';
@@ -36,6 +38,8 @@ const previewQuery = z
     format: z.enum(['html', 'json']).default('html'),
   })
   .strict();
+
+const reportQuery = z.object({ method: z.enum(['sequential', 'bayesian']).optional() }).strict();
 
 const resolveUnknownInput = z
   .object({
@@ -104,6 +108,21 @@ export function apiRouter(ctx: Context, options: ApiOptions): Router {
     const result = launchCampaign(ctx, idOf(req));
     options.onQueued();
     res.json(result);
+  });
+
+  router.get('/campaigns/:id/report', (req, res) => {
+    const id = idOf(req);
+    const { method } = parseInput(reportQuery, req.query);
+    res.json(campaignReport(ctx, id, { method }));
+  });
+
+  router.get('/campaigns/:id/report.csv', (req, res) => {
+    const id = idOf(req);
+    const { method } = parseInput(reportQuery, req.query);
+    res
+      .type('text/csv')
+      .attachment(`campaign-${id}-report.csv`)
+      .send(reportCsv(campaignReport(ctx, id, { method })));
   });
 
   router.get('/campaigns/:id/variants/:key/preview', (req, res) => {

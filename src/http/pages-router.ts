@@ -8,6 +8,8 @@ import type { AdminPassword } from '../accounts/admin';
 import { listCampaigns } from '../campaigns/store';
 import type { Context } from '../context';
 import { calculate } from '../reports/calculator';
+import { campaignReport } from '../reports/report';
+import { addCampaignPages, VERDICT_WORDS } from './campaign-pages';
 import type { Mailer } from '../sending/mailer';
 import { OutboxMailer } from '../sending/outbox-mailer';
 import { renderPage } from './pages';
@@ -25,6 +27,8 @@ const ASSETS_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../../asset
 export interface PagesOptions {
   admin: AdminPassword;
   mailer: Mailer;
+  maxImportBytes: number;
+  onQueued: () => void;
   /** Sign-in attempts per IP per 15 minutes. */
   signInLimit?: number;
 }
@@ -58,6 +62,20 @@ const calculatorQuery = z.object({
   confidence: z.enum(['0.9', '0.95', '0.99']).default('0.95'),
   mde: z.string().optional(),
 });
+
+/** The time of the campaign's latest email, hit or conversion. */
+function lastActivityOf(ctx: Context, campaignId: number): string | undefined {
+  const at = ctx.sqlite
+    .prepare(
+      `SELECT max(t) FROM (
+         SELECT max(sent_at) AS t FROM messages WHERE campaign_id = ?
+         UNION ALL SELECT max(occurred_at) FROM events WHERE campaign_id = ?
+         UNION ALL SELECT max(occurred_at) FROM conversions WHERE campaign_id = ?)`,
+    )
+    .pluck()
+    .get(campaignId, campaignId, campaignId) as number | null;
+  return at === null ? undefined : new Date(at).toISOString();
+}
 
 const list = (value: string | string[] | undefined) =>
   value === undefined ? [] : Array.isArray(value) ? value : [value];
@@ -159,15 +177,26 @@ export function pagesRouter(ctx: Context, options: PagesOptions): Router {
   });
 
   router.get('/campaigns', signedIn, (_req, res) => {
-    const campaigns = listCampaigns(ctx).map((c) => ({
-      ...c,
-      leads: null,
-      verdict: 'unknown',
-      verdictWord: '–',
-      lastActivity: c.launchedAt ?? c.createdAt,
-      lastActivityText: (c.launchedAt ?? c.createdAt).slice(0, 10),
-    }));
+    const campaigns = listCampaigns(ctx).map((c) => {
+      const report = c.status === 'draft' ? undefined : campaignReport(ctx, c.id);
+      const lastActivity = lastActivityOf(ctx, c.id) ?? c.launchedAt ?? c.createdAt;
+      return {
+        ...c,
+        leads: report?.totals.leads ?? 0,
+        verdict: report ? report.verdict.kind : 'draft',
+        verdictWord: report ? VERDICT_WORDS[report.verdict.kind] : 'Not launched',
+        lastActivity,
+        lastActivityText: lastActivity.slice(0, 16).replace('T', ' '),
+      };
+    });
     page(res, 'campaigns', { title: 'Campaigns', campaigns });
+  });
+
+  addCampaignPages(router, ctx, {
+    signedIn,
+    page,
+    maxImportBytes: options.maxImportBytes,
+    onQueued: options.onQueued,
   });
 
   const outbox = options.mailer instanceof OutboxMailer ? options.mailer : undefined;

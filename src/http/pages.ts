@@ -35,6 +35,7 @@ pages.registerHelper({
   pvalue: (value: unknown) =>
     isNumber(value) ? (value < 0.001 ? '< 0.001' : value.toFixed(3)) : '–',
   eq: (a: unknown, b: unknown) => a === b,
+  inc: (value: unknown) => (isNumber(value) ? value + 1 : value),
   json: (value: unknown) =>
     new Handlebars.SafeString(JSON.stringify(value).replace(/</g, '\\u003c')),
 });

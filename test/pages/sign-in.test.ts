@@ -78,7 +78,9 @@ describe('dashboard sign-in', () => {
     const token = formTokenOf((await agent.get('/sign-in')).text);
     const statuses: number[] = [];
     for (let i = 0; i < 22; i++) {
-      statuses.push((await agent.post('/sign-in').type('form').send({ password: 'x', _csrf: token })).status);
+      statuses.push(
+        (await agent.post('/sign-in').type('form').send({ password: 'x', _csrf: token })).status,
+      );
     }
     expect(statuses.slice(0, 20).every((s) => s === 401)).toBe(true);
     expect(statuses.slice(20)).toEqual([429, 429]);
@@ -89,7 +91,11 @@ describe('dashboard sign-in', () => {
     const agent = await signedInAgent(app);
     const page = await agent.get('/campaigns').expect(200);
 
-    await agent.post('/sign-out').type('form').send({ _csrf: formTokenOf(page.text) }).expect(303);
+    await agent
+      .post('/sign-out')
+      .type('form')
+      .send({ _csrf: formTokenOf(page.text) })
+      .expect(303);
 
     await agent.get('/campaigns').expect(303);
   });
@@ -113,7 +119,9 @@ describe('the calculator', () => {
     const { app } = startApp();
 
     const res = await request(app)
-      .get('/calculator?name=Control&leads=1000&customers=50&name=New&leads=1000&customers=80&mde=2')
+      .get(
+        '/calculator?name=Control&leads=1000&customers=50&name=New&leads=1000&customers=80&mde=2',
+      )
       .expect(200);
 
     expect(res.text).toContain('5.0 %');

@@ -1,0 +1,259 @@
+import { getCampaign, type CampaignView } from '../campaigns/store';
+import type { Context } from '../context';
+import {
+  decide,
+  welchTTest,
+  wilsonInterval,
+  type Decision,
+  type DecisionMethod,
+  type Interval,
+  type VariantFigures,
+} from '../stats';
+import { variantResults, type VariantFunnel } from './variant-results';
+
+/** Below this many leads in a channel and variant, the channel's ratios are shown with a caution. */
+export const SMALL_SEGMENT_LEADS = 100;
+
+export interface ReportVariant extends Omit<VariantFunnel, 'conversionValueSquares'> {
+  /** Lead-to-customer ratio, its interval, uplift and tests, as the verdict computed them. */
+  figures: VariantFigures;
+  /** Value per lead (non-customers count as 0), when conversions carry values. */
+  revenuePerLead: number | null;
+  /** Welch's t-test of value per lead against the control. */
+  revenueTest: { t: number; pValue: number } | null;
+  /** Customers per human clicker: secondary, not randomized (clickers choose themselves). */
+  clickToCustomer: number | null;
+}
+
+export interface ChannelRow {
+  source: string;
+  variants: {
+    key: string;
+    leads: number;
+    customers: number;
+    rate: number | null;
+    interval: Interval;
+  }[];
+  /** Some variant has fewer than SMALL_SEGMENT_LEADS leads here: read with care. */
+  small: boolean;
+}
+
+export interface CumulativePoint {
+  day: string;
+  /** Per variant key: leads sent and customers won up to the end of the day, and their ratio. */
+  variants: Record<string, { leads: number; customers: number; ratio: number | null }>;
+}
+
+export interface CampaignReport {
+  generatedAt: string;
+  campaign: Pick<
+    CampaignView,
+    | 'id'
+    | 'name'
+    | 'goal'
+    | 'status'
+    | 'testFraction'
+    | 'confidence'
+    | 'minimumDetectableEffect'
+    | 'attributionWindowDays'
+    | 'launchedAt'
+    | 'remainder'
+    | 'messages'
+  >;
+  verdict: Decision;
+  variants: ReportVariant[];
+  totals: { enrolled: number; leads: number; customers: number; conversionValue: number };
+  sampleRatio: { statistic: number; pValue: number; mismatch: boolean };
+  cumulative: CumulativePoint[];
+  channels: ChannelRow[];
+  hasValues: boolean;
+}
+
+function leadsInOpenWindow(
+  ctx: Context,
+  campaignId: number,
+  windowDays: number,
+): Map<number, number> {
+  const cutoff = ctx.clock().getTime() - windowDays * 86_400_000;
+  const rows = ctx.sqlite
+    .prepare(
+      `SELECT variant_id AS variantId, count(*) AS n FROM messages
+        WHERE campaign_id = ? AND phase = 'test' AND status = 'sent' AND sent_at > ?
+        GROUP BY variant_id`,
+    )
+    .all(campaignId, cutoff) as { variantId: number; n: number }[];
+  return new Map(rows.map((r) => [r.variantId, r.n]));
+}
+
+function cumulativeSeries(
+  ctx: Context,
+  campaignId: number,
+  variants: VariantFunnel[],
+): CumulativePoint[] {
+  const sent = ctx.sqlite
+    .prepare(
+      `SELECT variant_id AS variantId, strftime('%Y-%m-%d', sent_at / 1000, 'unixepoch') AS day,
+              count(*) AS n
+         FROM messages WHERE campaign_id = ? AND phase = 'test' AND status = 'sent'
+        GROUP BY variant_id, day`,
+    )
+    .all(campaignId) as { variantId: number; day: string; n: number }[];
+  const days = new Set(sent.map((r) => r.day));
+  for (const v of variants) for (const d of v.conversionsByDay) days.add(d.day);
+
+  const running = new Map(variants.map((v) => [v.variantId, { leads: 0, customers: 0 }]));
+  const keyOf = new Map(variants.map((v) => [v.variantId, v.key]));
+  return [...days].sort().map((day) => {
+    for (const r of sent.filter((s) => s.day === day)) running.get(r.variantId)!.leads += r.n;
+    for (const v of variants) {
+      const won = v.conversionsByDay.find((d) => d.day === day)?.customers ?? 0;
+      running.get(v.variantId)!.customers += won;
+    }
+    const point: CumulativePoint = { day, variants: {} };
+    for (const [variantId, sum] of running) {
+      point.variants[keyOf.get(variantId)!] = {
+        ...sum,
+        ratio: sum.leads > 0 ? Math.min(1, sum.customers / sum.leads) : null,
+      };
+    }
+    return point;
+  });
+}
+
+function channelBreakdown(
+  ctx: Context,
+  campaignId: number,
+  goal: string,
+  variants: VariantFunnel[],
+  confidence: number,
+): ChannelRow[] {
+  const rows = ctx.sqlite
+    .prepare(
+      `SELECT coalesce(p.source, '(none)') AS channel, m.variant_id AS variantId,
+              count(*) AS leads, count(c.id) AS customers
+         FROM messages m
+         JOIN prospects p ON p.id = m.prospect_id
+         LEFT JOIN conversions c
+           ON c.campaign_id = m.campaign_id AND c.prospect_id = m.prospect_id AND c.goal = ?
+        WHERE m.campaign_id = ? AND m.phase = 'test' AND m.status = 'sent'
+        GROUP BY channel, m.variant_id`,
+    )
+    .all(goal, campaignId) as {
+    channel: string;
+    variantId: number;
+    leads: number;
+    customers: number;
+  }[];
+
+  const sources = [...new Set(rows.map((r) => r.channel))].sort();
+  return sources.map((source) => {
+    const cells = variants.map((v) => {
+      const row = rows.find((r) => r.channel === source && r.variantId === v.variantId);
+      const leads = row?.leads ?? 0;
+      const customers = row?.customers ?? 0;
+      return {
+        key: v.key,
+        leads,
+        customers,
+        rate: leads > 0 ? customers / leads : null,
+        interval: wilsonInterval(customers, leads, confidence),
+      };
+    });
+    return { source, variants: cells, small: cells.some((c) => c.leads < SMALL_SEGMENT_LEADS) };
+  });
+}
+
+/** Value per lead as {n, mean, variance}, non-customers counting as 0. */
+function valuePerLead(v: VariantFunnel) {
+  const n = v.leads;
+  const mean = n > 0 ? v.conversionValue / n : 0;
+  const variance = n > 1 ? Math.max(0, (v.conversionValueSquares - n * mean * mean) / (n - 1)) : 0;
+  return { n, mean, variance };
+}
+
+/**
+ * Everything the report shows, in one piece, so the page, the CSV and the API never disagree:
+ * the funnel per variant, the verdict with every figure it rests on, the split check, the
+ * cumulative ratio per day, and the breakdown by channel.
+ */
+export function campaignReport(
+  ctx: Context,
+  campaignId: number,
+  options: { method?: DecisionMethod } = {},
+): CampaignReport {
+  return ctx.sqlite.transaction((): CampaignReport => {
+    const campaign = getCampaign(ctx, campaignId);
+    const results = variantResults(ctx, campaignId);
+    const open = leadsInOpenWindow(ctx, campaignId, campaign.attributionWindowDays);
+
+    const verdict = decide(
+      results.variants.map((v) => ({
+        key: v.key,
+        name: v.name,
+        control: v.control,
+        weight: v.weight,
+        enrolled: v.enrolled,
+        leads: v.leads,
+        customers: v.customers,
+        leadsInOpenWindow: open.get(v.variantId) ?? 0,
+      })),
+      {
+        confidence: campaign.confidence,
+        minimumDetectableEffect: campaign.minimumDetectableEffect,
+        method: options.method,
+      },
+    );
+
+    const hasValues = results.variants.some((v) => v.conversionValue > 0);
+    const control = results.variants.find((v) => v.control) ?? results.variants[0]!;
+    const variants = results.variants.map((v, i): ReportVariant => {
+      const { conversionValueSquares: _squares, ...funnel } = v;
+      const revenueTest =
+        hasValues && !v.control && v.leads > 1 && control.leads > 1
+          ? welchTTest(valuePerLead(control), valuePerLead(v))
+          : null;
+      return {
+        ...funnel,
+        figures: verdict.variants[i]!,
+        revenuePerLead: hasValues && v.leads > 0 ? v.conversionValue / v.leads : null,
+        revenueTest: revenueTest && { t: revenueTest.t, pValue: revenueTest.pValue },
+        clickToCustomer: v.clicked.human > 0 ? Math.min(1, v.customers / v.clicked.human) : null,
+      };
+    });
+
+    return {
+      generatedAt: ctx.clock().toISOString(),
+      campaign: {
+        id: campaign.id,
+        name: campaign.name,
+        goal: campaign.goal,
+        status: campaign.status,
+        testFraction: campaign.testFraction,
+        confidence: campaign.confidence,
+        minimumDetectableEffect: campaign.minimumDetectableEffect,
+        attributionWindowDays: campaign.attributionWindowDays,
+        launchedAt: campaign.launchedAt,
+        remainder: campaign.remainder,
+        messages: campaign.messages,
+      },
+      verdict,
+      variants,
+      totals: {
+        enrolled: results.totals.enrolled,
+        leads: results.totals.leads,
+        customers: results.totals.customers,
+        conversionValue: results.totals.conversionValue,
+      },
+      sampleRatio: { ...verdict.sampleRatio, mismatch: verdict.sampleRatio.pValue < 0.001 },
+      cumulative: cumulativeSeries(ctx, campaignId, results.variants),
+      channels: channelBreakdown(
+        ctx,
+        campaignId,
+        campaign.goal,
+        results.variants,
+        campaign.confidence,
+      ),
+      hasValues,
+    };
+  })();
+}
