@@ -15,9 +15,19 @@ function keepSetting(sqlite: Sqlite, key: string, value: string): string {
   return readSetting(sqlite, key)!;
 }
 
-/** The secret that signs postbacks and tokens: the configured one, or one kept in the database. */
-export function resolveSecret(sqlite: Sqlite, configured?: string): string {
-  return configured ?? keepSetting(sqlite, 'secret', randomBytes(32).toString('base64url'));
+/**
+ * The secret that signs postbacks and tokens: the configured one, or one kept in the
+ * database. `generated` is set on the start that made it, so the operator can be shown it
+ * once: the marketer's server needs it to sign conversion postbacks.
+ */
+export function resolveSecret(
+  sqlite: Sqlite,
+  configured?: string,
+): { secret: string; generated?: string } {
+  if (configured) return { secret: configured };
+  const candidate = randomBytes(32).toString('base64url');
+  const secret = keepSetting(sqlite, 'secret', candidate);
+  return { secret, generated: secret === candidate ? secret : undefined };
 }
 
 const sha256 = (value: string) => createHash('sha256').update(value).digest();

@@ -47,7 +47,7 @@ export interface Leadsplit {
   /** Stops the send worker (letting a batch in flight finish) and closes what it opened. */
   close(): Promise<void>;
   /** Credentials generated on this start, to be shown once to the operator. */
-  generated: { apiKey?: string; adminPassword?: string };
+  generated: { apiKey?: string; adminPassword?: string; secret?: string };
   /** The send queue's worker: started unless sendWorker is false; drain() sends what is due. */
   worker: SendWorker;
   mailer: Mailer;
@@ -68,7 +68,7 @@ export function createLeadsplit(options: LeadsplitOptions): Leadsplit {
   const { sqlite, db } = openDatabase(options.database);
   migrateDatabase(db);
 
-  const secret = resolveSecret(sqlite, options.secret);
+  const { secret, generated: generatedSecret } = resolveSecret(sqlite, options.secret);
   const context: Context = {
     secret,
     db,
@@ -101,7 +101,11 @@ export function createLeadsplit(options: LeadsplitOptions): Leadsplit {
 
   return {
     router,
-    generated: { apiKey: apiKey.generated, adminPassword: admin.generated },
+    generated: {
+      apiKey: apiKey.generated,
+      adminPassword: admin.generated,
+      secret: generatedSecret,
+    },
     worker,
     mailer,
     context,

@@ -47,6 +47,13 @@ async function main(): Promise<void> {
         `Set LEADSPLIT_API_KEY to choose your own.\n\n`,
     );
   }
+  if (leadsplit.generated.secret) {
+    process.stdout.write(
+      `leadsplit generated its signing secret. Your server signs conversion postbacks with it:\n\n` +
+        `  ${leadsplit.generated.secret}\n\n` +
+        `It is kept in the database. Set LEADSPLIT_SECRET to choose your own.\n\n`,
+    );
+  }
   if (leadsplit.generated.adminPassword) {
     process.stdout.write(
       `leadsplit generated the dashboard password. Keep it now; it will not be shown again:\n\n` +
