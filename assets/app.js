@@ -18,8 +18,12 @@
         variants: String(form.querySelectorAll('fieldset.variant').length),
       });
       fetch(endpoint + '?' + q.toString(), { headers: { accept: 'application/json' } })
-        .then(function (r) { return r.ok ? r.json() : null; })
-        .then(function (body) { if (body && output) output.textContent = body.sentence; })
+        .then(function (r) {
+          return r.ok ? r.json() : null;
+        })
+        .then(function (body) {
+          if (body && output) output.textContent = body.sentence;
+        })
         .catch(function () {});
     };
     form.addEventListener('input', function () {

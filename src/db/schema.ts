@@ -274,10 +274,13 @@ export const conversions = sqliteTable(
     currency: text('currency'),
     occurredAt: integer('occurred_at').notNull(),
     source: text('source').notNull(),
+    /** The phase of the email the conversion is credited to; set by the database on insert. */
+    phase: text('phase'),
   },
   (t) => [
     uniqueIndex('conversions_campaign_prospect_goal').on(t.campaignId, t.prospectId, t.goal),
     index('conversions_campaign_variant').on(t.campaignId, t.variantId),
+    index('conversions_campaign_phase_day').on(t.campaignId, t.phase, t.variantId, t.occurredAt),
   ],
 );
 
@@ -321,4 +324,54 @@ export const sessions = sqliteTable(
     expiresAt: integer('expires_at').notNull(),
   },
   (t) => [index('sessions_expires').on(t.expiresAt)],
+);
+
+// The funnel's counts, kept up to date by triggers (see the funnel_counters migration) on
+// every write to enrollments, messages, events and conversions, whoever writes: a report on
+// a million leads reads a few rows instead of counting millions.
+
+/** Per campaign, variant and phase: one row per figure (enrolled, leads, opened_human, ...). */
+export const funnelCounts = sqliteTable(
+  'funnel_counts',
+  {
+    campaignId: integer('campaign_id')
+      .notNull()
+      .references(() => campaigns.id, { onDelete: 'cascade' }),
+    variantId: integer('variant_id').notNull(),
+    phase: text('phase').notNull(),
+    metric: text('metric').notNull(),
+    value: real('value').notNull().default(0),
+  },
+  (t) => [primaryKey({ columns: [t.campaignId, t.variantId, t.phase, t.metric] })],
+);
+
+/** Leads sent per UTC day, for the cumulative ratio over time. */
+export const dailyLeads = sqliteTable(
+  'daily_leads',
+  {
+    campaignId: integer('campaign_id')
+      .notNull()
+      .references(() => campaigns.id, { onDelete: 'cascade' }),
+    variantId: integer('variant_id').notNull(),
+    phase: text('phase').notNull(),
+    day: text('day').notNull(),
+    leads: integer('leads').notNull().default(0),
+  },
+  (t) => [primaryKey({ columns: [t.campaignId, t.variantId, t.phase, t.day] })],
+);
+
+/** Leads and customers per channel (the prospect's source when the email was sent). */
+export const channelCounts = sqliteTable(
+  'channel_counts',
+  {
+    campaignId: integer('campaign_id')
+      .notNull()
+      .references(() => campaigns.id, { onDelete: 'cascade' }),
+    variantId: integer('variant_id').notNull(),
+    phase: text('phase').notNull(),
+    channel: text('channel').notNull(),
+    leads: integer('leads').notNull().default(0),
+    customers: integer('customers').notNull().default(0),
+  },
+  (t) => [primaryKey({ columns: [t.campaignId, t.variantId, t.phase, t.channel] })],
 );

@@ -15,7 +15,7 @@ const PALETTE = [
 ];
 const SYMBOLS = ['circle', 'rect', 'triangle', 'diamond', 'pin', 'arrow', 'roundRect', 'circle'];
 
-function render(option: echarts.EChartsCoreOption, width = 560, height = 300): string {
+function render(option: echarts.EChartsCoreOption, width = 420, height = 260): string {
   const chart = echarts.init(null, null, { renderer: 'svg', ssr: true, width, height });
   chart.setOption({
     animation: false,

@@ -33,7 +33,7 @@ pages.registerHelper({
   money: (value: unknown) => (isNumber(value) ? moneyFormat.format(value) : '–'),
   /** A p-value for people: "< 0.001" rather than 3.2e-7. */
   pvalue: (value: unknown) =>
-    isNumber(value) ? (value < 0.001 ? '< 0.001' : value.toFixed(3)) : '–',
+    isNumber(value) ? (value < 0.001 ? '<\u00a00.001' : value.toFixed(3)) : '–',
   eq: (a: unknown, b: unknown) => a === b,
   inc: (value: unknown) => (isNumber(value) ? value + 1 : value),
   json: (value: unknown) =>

@@ -1,13 +1,10 @@
-// The counting queries behind a campaign's per-variant results, as raw prepared statements.
+// The funnel counted from the rows themselves, as raw prepared statements. Reports read the
+// counts that the database's triggers keep (funnel_counts); these queries count the same
+// figures the slow way, to check those counts against (tests) and to measure what they save
+// (bench/reports.bench.ts).
 //
 // Each statement counts one variant at a time with equality on every leading column of its
-// index, so SQLite walks one contiguous index range and counts as it goes. Grouping the same
-// rows by variant in SQL costs about twice as much per row (a million messages: 70 ms against
-// 35 ms on the 2-core machine), which is why the variants are looped over here instead.
-//
-// TODO: even so, a million-lead campaign takes several times the 100 ms aimed at, because every
-// event is read on every call (see bench/reports.bench.ts). Counters kept by the writers in the
-// same transaction as their rows would answer in well under a millisecond.
+// index, so SQLite walks one contiguous index range and counts as it goes.
 import type { Statement } from 'better-sqlite3';
 import type { Sqlite } from '../db';
 

@@ -25,6 +25,7 @@ export interface ReportVariant extends Omit<VariantFunnel, 'conversionValueSquar
   clickToCustomer: number | null;
 }
 
+/** A channel is the prospect's source as it was when the email was sent. */
 export interface ChannelRow {
   source: string;
   variants: {
@@ -69,16 +70,22 @@ export interface CampaignReport {
   hasValues: boolean;
 }
 
+/**
+ * Leads whose conversion window is still open, per variant: those sent on or after the day
+ * the window reaches back to. Counted by day from daily_leads, so the edge is a whole day.
+ */
 function leadsInOpenWindow(
   ctx: Context,
   campaignId: number,
   windowDays: number,
 ): Map<number, number> {
-  const cutoff = ctx.clock().getTime() - windowDays * 86_400_000;
+  const cutoff = new Date(ctx.clock().getTime() - windowDays * 86_400_000)
+    .toISOString()
+    .slice(0, 10);
   const rows = ctx.sqlite
     .prepare(
-      `SELECT variant_id AS variantId, count(*) AS n FROM messages
-        WHERE campaign_id = ? AND phase = 'test' AND status = 'sent' AND sent_at > ?
+      `SELECT variant_id AS variantId, sum(leads) AS n FROM daily_leads
+        WHERE campaign_id = ? AND phase = 'test' AND day >= ?
         GROUP BY variant_id`,
     )
     .all(campaignId, cutoff) as { variantId: number; n: number }[];
@@ -92,10 +99,8 @@ function cumulativeSeries(
 ): CumulativePoint[] {
   const sent = ctx.sqlite
     .prepare(
-      `SELECT variant_id AS variantId, strftime('%Y-%m-%d', sent_at / 1000, 'unixepoch') AS day,
-              count(*) AS n
-         FROM messages WHERE campaign_id = ? AND phase = 'test' AND status = 'sent'
-        GROUP BY variant_id, day`,
+      `SELECT variant_id AS variantId, day, leads AS n FROM daily_leads
+        WHERE campaign_id = ? AND phase = 'test' AND leads > 0`,
     )
     .all(campaignId) as { variantId: number; day: string; n: number }[];
   const days = new Set(sent.map((r) => r.day));
@@ -104,7 +109,10 @@ function cumulativeSeries(
   const running = new Map(variants.map((v) => [v.variantId, { leads: 0, customers: 0 }]));
   const keyOf = new Map(variants.map((v) => [v.variantId, v.key]));
   return [...days].sort().map((day) => {
-    for (const r of sent.filter((s) => s.day === day)) running.get(r.variantId)!.leads += r.n;
+    for (const r of sent.filter((s) => s.day === day)) {
+      const sum = running.get(r.variantId);
+      if (sum) sum.leads += r.n;
+    }
     for (const v of variants) {
       const won = v.conversionsByDay.find((d) => d.day === day)?.customers ?? 0;
       running.get(v.variantId)!.customers += won;
@@ -123,27 +131,15 @@ function cumulativeSeries(
 function channelBreakdown(
   ctx: Context,
   campaignId: number,
-  goal: string,
   variants: VariantFunnel[],
   confidence: number,
 ): ChannelRow[] {
   const rows = ctx.sqlite
     .prepare(
-      `SELECT coalesce(p.source, '(none)') AS channel, m.variant_id AS variantId,
-              count(*) AS leads, count(c.id) AS customers
-         FROM messages m
-         JOIN prospects p ON p.id = m.prospect_id
-         LEFT JOIN conversions c
-           ON c.campaign_id = m.campaign_id AND c.prospect_id = m.prospect_id AND c.goal = ?
-        WHERE m.campaign_id = ? AND m.phase = 'test' AND m.status = 'sent'
-        GROUP BY channel, m.variant_id`,
+      `SELECT channel, variant_id AS variantId, leads, customers FROM channel_counts
+        WHERE campaign_id = ? AND phase = 'test' AND leads > 0`,
     )
-    .all(goal, campaignId) as {
-    channel: string;
-    variantId: number;
-    leads: number;
-    customers: number;
-  }[];
+    .all(campaignId) as { channel: string; variantId: number; leads: number; customers: number }[];
 
   const sources = [...new Set(rows.map((r) => r.channel))].sort();
   return sources.map((source) => {
@@ -246,13 +242,7 @@ export function campaignReport(
       },
       sampleRatio: { ...verdict.sampleRatio, mismatch: verdict.sampleRatio.pValue < 0.001 },
       cumulative: cumulativeSeries(ctx, campaignId, results.variants),
-      channels: channelBreakdown(
-        ctx,
-        campaignId,
-        campaign.goal,
-        results.variants,
-        campaign.confidence,
-      ),
+      channels: channelBreakdown(ctx, campaignId, results.variants, campaign.confidence),
       hasValues,
     };
   })();

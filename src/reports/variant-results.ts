@@ -2,18 +2,7 @@
 import { listVariants, requireCampaign } from '../campaigns/store';
 import type { Context } from '../context';
 import type { Sqlite } from '../db';
-import {
-  conversionDays,
-  countEnrolled,
-  countLeads,
-  countReach,
-  hasEnrollment,
-  type ConversionDayRow,
-  type FunnelEventType,
-  type MessagePhase,
-  type Reach,
-  type VariantScope,
-} from './funnel-queries';
+import type { MessagePhase, Reach } from './funnel-queries';
 
 export type { Reach } from './funnel-queries';
 
@@ -99,59 +88,74 @@ const PHASES: Record<ResultsPhase, MessagePhase[]> = {
   all: ['test', 'remainder'],
 };
 
-const NO_REACH: Reach = { raw: 0, human: 0 };
-
-/**
- * Decides how to count a variant's messages, or answers null when it has none in the phases
- * asked for. Only a variant with messages in both phases (the one a rollout sent) needs the
- * phase checked message by message; any other is counted from the indexes alone.
- */
-function scopeOf(
-  sqlite: Sqlite,
-  campaignId: number,
-  variantId: number,
-  phase: ResultsPhase,
-): VariantScope | null {
-  const wanted = PHASES[phase];
-  const present = PHASES.all.filter((p) => hasEnrollment(sqlite, campaignId, variantId, p));
-  if (!present.some((p) => wanted.includes(p))) return null;
-
-  const mixed = present.some((p) => !wanted.includes(p));
-  // Mixed only happens when one phase was asked for: 'all' wants every phase there is.
-  return { campaignId, variantId, phaseFilter: mixed ? wanted[0]! : null };
+interface CountRow {
+  variantId: number;
+  metric: string;
+  value: number;
 }
 
-function summarizeDays(rows: ConversionDayRow[]) {
-  return {
-    customers: rows.reduce((sum, r) => sum + r.customers, 0),
-    conversionValue: rows.reduce((sum, r) => sum + r.value, 0),
-    conversionValueSquares: rows.reduce((sum, r) => sum + r.valueSquares, 0),
-    conversionsByDay: rows.map((r) => ({ day: r.day, customers: r.customers, value: r.value })),
-  };
+interface DayRow {
+  variantId: number;
+  day: string;
+  customers: number;
+  value: number;
 }
 
-function countVariant(
+/** The funnel counts, as the database's triggers keep them, for the phases asked for. */
+function readCounts(
   sqlite: Sqlite,
   campaignId: number,
-  variantId: number,
-  phase: ResultsPhase,
-  days: ConversionDayRow[],
-): FunnelFigures {
-  const enrolled = PHASES[phase].reduce(
-    (sum, p) => sum + countEnrolled(sqlite, campaignId, variantId, p),
-    0,
-  );
-  const scope = scopeOf(sqlite, campaignId, variantId, phase);
-  const reach = (type: FunnelEventType) => (scope ? countReach(sqlite, scope, type) : NO_REACH);
+  phases: MessagePhase[],
+): Map<number, Map<string, number>> {
+  const rows = sqlite
+    .prepare(
+      `SELECT variant_id AS variantId, metric, total(value) AS value FROM funnel_counts
+        WHERE campaign_id = ? AND phase IN (SELECT value FROM json_each(?))
+        GROUP BY variant_id, metric`,
+    )
+    .all(campaignId, JSON.stringify(phases)) as CountRow[];
+  const byVariant = new Map<number, Map<string, number>>();
+  for (const row of rows) {
+    let metrics = byVariant.get(row.variantId);
+    if (!metrics) byVariant.set(row.variantId, (metrics = new Map()));
+    metrics.set(row.metric, row.value);
+  }
+  return byVariant;
+}
 
+/** Customers and value per variant and UTC day: conversions carry the phase of their email. */
+function readDays(
+  sqlite: Sqlite,
+  campaignId: number,
+  goal: string,
+  phases: MessagePhase[],
+): DayRow[] {
+  return sqlite
+    .prepare(
+      `SELECT variant_id AS variantId, date(occurred_at / 1000, 'unixepoch') AS day,
+              count(*) AS customers, total(value) AS value
+         FROM conversions
+        WHERE campaign_id = ? AND phase IN (SELECT value FROM json_each(?)) AND goal = ?
+        GROUP BY variant_id, day
+        ORDER BY variant_id, day`,
+    )
+    .all(campaignId, JSON.stringify(phases), goal) as DayRow[];
+}
+
+function figuresOf(metrics: Map<string, number> | undefined, days: DayRow[]): FunnelFigures {
+  const get = (metric: string) => metrics?.get(metric) ?? 0;
+  const reach = (type: string): Reach => ({ raw: get(`${type}_raw`), human: get(`${type}_human`) });
   return {
-    enrolled,
-    leads: scope ? countLeads(sqlite, scope) : 0,
-    delivered: reach('delivered').raw,
-    bounced: reach('bounced').raw,
+    enrolled: get('enrolled'),
+    leads: get('leads'),
+    delivered: get('delivered_raw'),
+    bounced: get('bounced_raw'),
     opened: reach('opened'),
     clicked: reach('clicked'),
-    ...summarizeDays(days),
+    customers: get('customers'),
+    conversionValue: get('value'),
+    conversionValueSquares: get('value_squares'),
+    conversionsByDay: days.map((d) => ({ day: d.day, customers: d.customers, value: d.value })),
   };
 }
 
@@ -198,12 +202,8 @@ export function variantResults(
 
   return sqlite.transaction((): VariantResults => {
     const campaign = requireCampaign(ctx, campaignId);
-    const days = new Map<number, ConversionDayRow[]>();
-    for (const row of conversionDays(sqlite, campaignId, campaign.goal, phase)) {
-      const list = days.get(row.variantId) ?? [];
-      list.push(row);
-      days.set(row.variantId, list);
-    }
+    const counts = readCounts(sqlite, campaignId, PHASES[phase]);
+    const days = readDays(sqlite, campaignId, campaign.goal, PHASES[phase]);
 
     const variants = listVariants(ctx, campaignId).map((v): VariantFunnel => ({
       variantId: v.id,
@@ -211,7 +211,10 @@ export function variantResults(
       name: v.name,
       control: v.isControl,
       weight: v.weight,
-      ...countVariant(sqlite, campaignId, v.id, phase, days.get(v.id) ?? []),
+      ...figuresOf(
+        counts.get(v.id),
+        days.filter((d) => d.variantId === v.id),
+      ),
     }));
     return { campaignId, goal: campaign.goal, phase, variants, totals: sumFigures(variants) };
   })();

@@ -88,6 +88,7 @@ describe('GET /t/x/:token.gif', () => {
         currency: 'EUR',
         occurred_at: setup.clock().getTime(),
         source: 'pixel',
+        phase: 'test',
       },
     ]);
     expect(setup.receipts()).toMatchObject([{ source: 'pixel', attributed: 1 }]);
