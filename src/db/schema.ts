@@ -172,6 +172,8 @@ export const messages = sqliteTable(
     index('messages_status').on(t.status, t.campaignId, t.variantId),
     index('messages_batch').on(t.batchId),
     index('messages_prospect').on(t.prospectId),
+    // Covers a tracking hit's one lookup, and the funnel triggers' look at a message's phase.
+    index('messages_lookup').on(t.id, t.campaignId, t.variantId, t.phase, t.sentAt),
     index('messages_campaign_variant').on(t.campaignId, t.variantId, t.status),
   ],
 );
@@ -251,7 +253,8 @@ export const events = sqliteTable(
     index('events_campaign_variant_type').on(t.campaignId, t.variantId, t.type),
     // Covers the per-variant funnel: counts of distinct messages by type, human or not.
     index('events_funnel').on(t.campaignId, t.type, t.variantId, t.machine, t.messageId),
-    index('events_message').on(t.messageId),
+    // Covers the funnel triggers' question: has this message had an event of this type?
+    index('events_message_type').on(t.messageId, t.type, t.machine),
     uniqueIndex('events_provider_event_id')
       .on(t.providerEventId)
       .where(sql`provider_event_id IS NOT NULL`),

@@ -8,7 +8,7 @@ import { errorHandler, notFoundHandler } from './errors';
 import { outboxRouter } from './outbox-router';
 import { pagesRouter } from './pages-router';
 import type { AdminPassword } from '../accounts/admin';
-import { trackingRouter } from './tracking-router';
+import { clickRoute, trackingRouter } from './tracking-router';
 import { webhooksRouter } from './webhooks-router';
 
 export interface RouterOptions extends ApiOptions {
@@ -22,6 +22,10 @@ export interface RouterOptions extends ApiOptions {
 export function buildRouter(ctx: Context, options: RouterOptions): Router {
   const router = Router();
 
+  // Tracking hits come first: they are the hot path, and every layer before them costs.
+  router.use(clickRoute(options.hits));
+  router.use('/t', trackingRouter(ctx, options.hits), conversionPostbackRouter(ctx));
+
   router.use('/api/outbox', outboxRouter(options));
   router.use(
     '/api',
@@ -29,7 +33,6 @@ export function buildRouter(ctx: Context, options: RouterOptions): Router {
     conversionImportRouter(ctx, { maxImportBytes: options.maxImportBytes }),
     notFoundHandler,
   );
-  router.use('/t', trackingRouter(ctx, options.hits), conversionPostbackRouter(ctx));
   router.use(
     '/webhooks',
     webhooksRouter(ctx, { sendgridWebhookPublicKey: options.sendgridWebhookPublicKey }),
