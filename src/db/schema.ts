@@ -250,7 +250,6 @@ export const events = sqliteTable(
     providerEventId: text('provider_event_id'),
   },
   (t) => [
-    index('events_campaign_variant_type').on(t.campaignId, t.variantId, t.type),
     // Covers the per-variant funnel: counts of distinct messages by type, human or not.
     index('events_funnel').on(t.campaignId, t.type, t.variantId, t.machine, t.messageId),
     // Covers the funnel triggers' question: has this message had an event of this type?

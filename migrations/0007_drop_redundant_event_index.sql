@@ -1,0 +1,1 @@
+DROP INDEX `events_campaign_variant_type`;
