@@ -49,7 +49,8 @@ async function main(): Promise<void> {
   }
   if (leadsplit.generated.secret) {
     process.stdout.write(
-      `leadsplit generated its signing secret. Your server signs conversion postbacks with it:\n\n` +
+      `leadsplit generated its signing secret. ` +
+        `Your server signs conversion postbacks with it:\n\n` +
         `  ${leadsplit.generated.secret}\n\n` +
         `It is kept in the database. Set LEADSPLIT_SECRET to choose your own.\n\n`,
     );
@@ -58,7 +59,8 @@ async function main(): Promise<void> {
     process.stdout.write(
       `leadsplit generated the dashboard password. Keep it now; it will not be shown again:\n\n` +
         `  ${leadsplit.generated.adminPassword}\n\n` +
-        `Sign in at ${config.publicUrl}/sign-in. Set LEADSPLIT_ADMIN_PASSWORD to choose your own.\n\n`,
+        `Sign in at ${config.publicUrl}/sign-in. ` +
+        `Set LEADSPLIT_ADMIN_PASSWORD to choose your own.\n\n`,
     );
   }
 

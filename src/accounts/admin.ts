@@ -10,7 +10,8 @@ function scrypt(password: string, salt: Buffer): Buffer {
 }
 
 function encode(salt: Buffer, hash: Buffer): string {
-  return `scrypt$${SCRYPT.N}$${SCRYPT.r}$${SCRYPT.p}$${salt.toString('base64')}$${hash.toString('base64')}`;
+  const parameters = `${SCRYPT.N}$${SCRYPT.r}$${SCRYPT.p}`;
+  return `scrypt$${parameters}$${salt.toString('base64')}$${hash.toString('base64')}`;
 }
 
 function verifyEncoded(encoded: string, candidate: string): boolean {

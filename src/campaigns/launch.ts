@@ -34,7 +34,8 @@ export function enrollPending(ctx: Context, campaignId: number): EnrollmentResul
     .prepare(
       `SELECT cp.prospect_id FROM campaign_prospects cp
          JOIN prospects p ON p.id = cp.prospect_id AND p.status = 'active'
-         LEFT JOIN enrollments e ON e.campaign_id = cp.campaign_id AND e.prospect_id = cp.prospect_id
+         LEFT JOIN enrollments e
+           ON e.campaign_id = cp.campaign_id AND e.prospect_id = cp.prospect_id
         WHERE cp.campaign_id = ? AND e.prospect_id IS NULL`,
     )
     .pluck()

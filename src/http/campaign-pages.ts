@@ -215,7 +215,8 @@ export function addCampaignPages(router: Router, ctx: Context, options: Campaign
         },
         sizeWarning:
           campaign.status === 'draft' && campaign.prospects > 0 && campaign.prospects < needed
-            ? `The list has ${campaign.prospects.toLocaleString('en')} prospects; detecting a lift of ` +
+            ? `The list has ${campaign.prospects.toLocaleString('en')} prospects; ` +
+              'detecting a lift of ' +
               `${(campaign.minimumDetectableEffect * 100).toFixed(1)} points needs about ` +
               `${needed.toLocaleString('en')} at this test fraction.`
             : undefined,

@@ -168,7 +168,9 @@ export function pagesRouter(ctx: Context, options: PagesOptions): Router {
       const mde = q.mde === undefined || q.mde === '' ? undefined : Number(q.mde) / 100;
       if (groups.length < 2) data.error = 'Fill in at least two groups.';
       else if (bad)
-        data.error = `${bad.name}: leads and customers are whole numbers, with no more customers than leads.`;
+        data.error =
+          `${bad.name}: leads and customers are whole numbers, ` +
+          'with no more customers than leads.';
       else if (mde !== undefined && !(mde > 0 && mde < 1))
         data.error = 'The lift to detect is a number of percentage points between 0.1 and 50.';
       else data.result = calculate(groups, Number(q.confidence), mde);

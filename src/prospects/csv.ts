@@ -105,7 +105,8 @@ export const tooLarge = (maxBytes: number) =>
   new AppError(
     413,
     'payload_too_large',
-    `The upload is larger than ${Math.floor(maxBytes / 1024 / 1024)} MiB; split it into smaller files.`,
+    `The upload is larger than ${Math.floor(maxBytes / 1024 / 1024)} MiB; ` +
+      'split it into smaller files.',
   );
 
 /**

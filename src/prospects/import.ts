@@ -32,7 +32,8 @@ export function importProspects(
 ): ImportSummary {
   const now = ctx.clock().getTime();
   const insertProspect = ctx.sqlite.prepare(
-    `INSERT INTO prospects (email, first_name, last_name, external_id, source, attributes, created_at)
+    `INSERT INTO prospects
+       (email, first_name, last_name, external_id, source, attributes, created_at)
      VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (email) DO NOTHING`,
   );
   const findProspect = ctx.sqlite.prepare(`SELECT id, status FROM prospects WHERE email = ?`);

@@ -79,12 +79,14 @@ export function calculate(
   const winners = rows.filter((r) => r.significant);
   const sentence =
     winners.length === 0
-      ? `No group's ratio differs from ${first.name}'s by more than chance would explain at ${Math.round(confidence * 100)} % confidence.`
+      ? `No group's ratio differs from ${first.name}'s by more than chance would explain ` +
+        `at ${Math.round(confidence * 100)} % confidence.`
       : winners
           .map(
             (w) =>
-              `${w.name} turns ${((w.ratio ?? 0) * 100).toFixed(1)} % of leads into customers against ` +
-              `${((rate(first) ?? 0) * 100).toFixed(1)} % for ${first.name}; a difference this large is unlikely to be chance.`,
+              `${w.name} turns ${((w.ratio ?? 0) * 100).toFixed(1)} % of leads into customers ` +
+              `against ${((rate(first) ?? 0) * 100).toFixed(1)} % for ${first.name}; ` +
+              'a difference this large is unlikely to be chance.',
           )
           .join(' ');
 

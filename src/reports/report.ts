@@ -11,7 +11,7 @@ import {
 } from '../stats';
 import { variantResults, type VariantFunnel } from './variant-results';
 
-/** Below this many leads in a channel and variant, the channel's ratios are shown with a caution. */
+/** Below this many leads in a channel and variant, its ratios are shown with a caution. */
 export const SMALL_SEGMENT_LEADS = 100;
 
 export interface ReportVariant extends Omit<VariantFunnel, 'conversionValueSquares'> {

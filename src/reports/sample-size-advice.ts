@@ -37,7 +37,8 @@ export function adviseSampleSize(input: {
   const base =
     `To detect a lift of ${(mde * 100).toFixed(1)} points from ${(baseline * 100).toFixed(1)} %, ` +
     `each variant needs ${number.format(leadsPerVariant)} leads: with ${variants} variants and ` +
-    `${Math.round(testFraction * 100)} % of the list in the test, a list of ${number.format(listNeeded)}.`;
+    `${Math.round(testFraction * 100)} % of the list in the test, ` +
+    `a list of ${number.format(listNeeded)}.`;
   return {
     leadsPerVariant,
     listNeeded,

@@ -57,10 +57,12 @@ export function claimBatch(
           LIMIT ?`,
       );
       const cancel = ctx.sqlite.prepare(
-        `UPDATE messages SET status = 'cancelled', error = 'prospect no longer emailed' WHERE id = ?`,
+        `UPDATE messages SET status = 'cancelled', error = 'prospect no longer emailed'
+          WHERE id = ?`,
       );
       const take = ctx.sqlite.prepare(
-        `UPDATE messages SET status = 'sending', batch_id = ?, attempts = attempts + 1 WHERE id = ?`,
+        `UPDATE messages SET status = 'sending', batch_id = ?, attempts = attempts + 1
+          WHERE id = ?`,
       );
       const batchId = randomBytes(12).toString('base64url');
 
@@ -87,8 +89,9 @@ export function claimBatch(
 
         ctx.sqlite
           .prepare(
-            `INSERT INTO send_batches (id, campaign_id, variant_id, status, size, mailer, created_at,
-             lease_until) VALUES (?, ?, ?, 'in_flight', ?, ?, ?, ?)`,
+            `INSERT INTO send_batches (id, campaign_id, variant_id, status, size, mailer,
+               created_at, lease_until)
+             VALUES (?, ?, ?, 'in_flight', ?, ?, ?, ?)`,
           )
           .run(
             batchId,
@@ -166,7 +169,8 @@ export function settleBatch(
     if (outcome.kind === 'unknown') {
       sqlite
         .prepare(
-          `UPDATE messages SET status = 'unknown', error = ? WHERE batch_id = ? AND status = 'sending'`,
+          `UPDATE messages SET status = 'unknown', error = ?
+            WHERE batch_id = ? AND status = 'sending'`,
         )
         .run(outcome.message, batchId);
       finish.run('unknown', now, null, outcome.message, batchId);
@@ -232,13 +236,15 @@ export async function recoverLostBatches(ctx: Context, mailer: Mailer): Promise<
     ctx.sqlite.transaction(() => {
       const claimed = ctx.sqlite
         .prepare(
-          `UPDATE send_batches SET status = ?, finished_at = ? WHERE id = ? AND status = 'in_flight'`,
+          `UPDATE send_batches SET status = ?, finished_at = ?
+            WHERE id = ? AND status = 'in_flight'`,
         )
         .run(delivered ? 'sent' : 'unknown', now, batch.id);
       // Another worker may have settled it meanwhile; then it is theirs.
       if (claimed.changes === 0) return;
       const mark = ctx.sqlite.prepare(
-        `UPDATE messages SET status = ?, sent_at = ?, error = ? WHERE id = ? AND status = 'sending'`,
+        `UPDATE messages SET status = ?, sent_at = ?, error = ?
+          WHERE id = ? AND status = 'sending'`,
       );
       for (const id of ids) {
         if (!delivered) mark.run('unknown', null, 'in flight when its worker stopped', id);

@@ -7,19 +7,62 @@ export const CLICK_AFTER_SEND_MS = 5_000;
 /** Every link of a message clicked inside this window is a scanner following them all. */
 export const ALL_LINKS_WINDOW_MS = 1_000;
 
+/** One case-insensitive pattern matching any of the given names. */
+const anyOf = (...names: string[]) => new RegExp(names.join('|'), 'i');
+
 const SCANNER_AGENTS: [RegExp, string][] = [
   [/bot\b|crawler|spider|slurp/i, 'crawler user agent'],
   [/headless|phantomjs|selenium|puppeteer|playwright/i, 'automated browser'],
   [
-    /curl\/|wget\/|python-requests|python-urllib|go-http-client|java\/|okhttp|axios\/|node-fetch|libwww|scrapy|httpclient/i,
+    anyOf(
+      'curl/',
+      'wget/',
+      'python-requests',
+      'python-urllib',
+      'go-http-client',
+      'java/',
+      'okhttp',
+      'axios/',
+      'node-fetch',
+      'libwww',
+      'scrapy',
+      'httpclient',
+    ),
     'HTTP library',
   ],
   [
-    /barracuda|proofpoint|mimecast|symantec|messagelabs|forcepoint|trend ?micro|sophos|fortiguard|ironport|zscaler|appriver|paloalto|checkpoint/i,
+    anyOf(
+      'barracuda',
+      'proofpoint',
+      'mimecast',
+      'symantec',
+      'messagelabs',
+      'forcepoint',
+      'trend ?micro',
+      'sophos',
+      'fortiguard',
+      'ironport',
+      'zscaler',
+      'appriver',
+      'paloalto',
+      'checkpoint',
+    ),
     'email security scanner',
   ],
   [
-    /safelinks|bingpreview|google-safety|linkcheck|urlscan|virustotal|preview|facebookexternalhit|slackbot|whatsapp|skypeuripreview/i,
+    anyOf(
+      'safelinks',
+      'bingpreview',
+      'google-safety',
+      'linkcheck',
+      'urlscan',
+      'virustotal',
+      'preview',
+      'facebookexternalhit',
+      'slackbot',
+      'whatsapp',
+      'skypeuripreview',
+    ),
     'link preview or safety check',
   ],
   [/ms-office|microsoft office|microsoft outlook [\d.]+ \(link/i, 'link check by an Office client'],
