@@ -57,6 +57,10 @@ export const campaigns = sqliteTable('campaigns', {
   postalAddress: text('postal_address'),
   /** Fallbacks for template fields a prospect lacks, as a JSON object: {"first_name": "there"}. */
   fieldDefaults: text('field_defaults'),
+  /** The state a paused campaign returns to when resumed. */
+  pausedFrom: text('paused_from'),
+  /** The variant sent to the remainder, once a rollout chose it. */
+  rolloutVariantId: integer('rollout_variant_id'),
   /** A conversion counts when it comes within this many days after the email was sent. */
   attributionWindowDays: integer('attribution_window_days').notNull().default(30),
   createdAt: integer('created_at').notNull(),

@@ -2,6 +2,8 @@ import express, { Router, type Request } from 'express';
 import { z } from 'zod';
 import { createCampaignInput, updateCampaignInput } from '../campaigns/input';
 import { launchCampaign } from '../campaigns/launch';
+import { cancelCampaign, pauseCampaign, resumeCampaign } from '../campaigns/lifecycle';
+import { rolloutCampaign } from '../campaigns/rollout';
 import { createCampaign, getCampaign, listCampaigns, updateCampaign } from '../campaigns/store';
 import type { Context } from '../context';
 import type { ApiKeyCheck } from '../credentials';
@@ -38,6 +40,8 @@ const previewQuery = z
     format: z.enum(['html', 'json']).default('html'),
   })
   .strict();
+
+const rolloutInput = z.object({ variant: z.string().trim().min(1).max(32).optional() }).strict();
 
 const reportQuery = z.object({ method: z.enum(['sequential', 'bayesian']).optional() }).strict();
 
@@ -109,6 +113,27 @@ export function apiRouter(ctx: Context, options: ApiOptions): Router {
     options.onQueued();
     res.json(result);
   });
+
+  router.post('/campaigns/:id/rollout', json, (req, res) => {
+    const id = idOf(req);
+    const { variant } = parseInput(rolloutInput, req.body ?? {});
+    const result = rolloutCampaign(ctx, id, variant);
+    options.onQueued();
+    res.json(result);
+  });
+
+  for (const [action, move] of [
+    ['pause', pauseCampaign],
+    ['resume', resumeCampaign],
+    ['cancel', cancelCampaign],
+  ] as const) {
+    router.post(`/campaigns/:id/${action}`, (req, res) => {
+      const id = idOf(req);
+      move(ctx, id);
+      if (action === 'resume') options.onQueued();
+      res.json(getCampaign(ctx, id));
+    });
+  }
 
   router.get('/campaigns/:id/report', (req, res) => {
     const id = idOf(req);

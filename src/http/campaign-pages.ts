@@ -2,6 +2,7 @@ import express, { type RequestHandler, type Response, type Router } from 'expres
 import { z } from 'zod';
 import { createCampaignInput } from '../campaigns/input';
 import { launchCampaign } from '../campaigns/launch';
+import { rolloutCampaign } from '../campaigns/rollout';
 import { createCampaign, getCampaign } from '../campaigns/store';
 import type { Context } from '../context';
 import { AppError } from '../errors';
@@ -15,6 +16,7 @@ import { previewVariant } from '../sending/preview';
 import { listEmailTemplates } from '../sending/template-source';
 import { cumulativeChart, funnelChart, ratioChart } from './charts';
 import { withUploadedFile } from './multipart';
+import { parseInput } from './errors';
 import { checkFormToken } from './session';
 
 type Page = (res: Response, name: string, data?: Record<string, unknown>, status?: number) => void;
@@ -204,6 +206,10 @@ export function addCampaignPages(router: Router, ctx: Context, options: Campaign
         report: { ...report, campaign: { ...report.campaign, prospects: campaign.prospects } },
         variants: campaign.variants,
         isDraft: campaign.status === 'draft',
+        canRollout:
+          report.verdict.kind === 'winner' &&
+          (campaign.status === 'testing' || campaign.status === 'decided') &&
+          campaign.remainder > 0,
         verdictWord: VERDICT_WORDS[report.verdict.kind] ?? report.verdict.kind,
         hasMachine: report.variants.some(
           (v) => v.opened.raw !== v.opened.human || v.clicked.raw !== v.clicked.human,
@@ -236,7 +242,7 @@ export function addCampaignPages(router: Router, ctx: Context, options: Campaign
   });
 
   router.post('/campaigns/:id/prospects', signedIn, checkForm, async (req, res) => {
-    const { id } = idParam.parse(req.params);
+    const { id } = parseInput(idParam, req.params);
     getCampaign(ctx, id);
     try {
       const upload = await withUploadedFile(req, options.maxImportBytes, (file) =>
@@ -252,7 +258,7 @@ export function addCampaignPages(router: Router, ctx: Context, options: Campaign
   });
 
   router.post('/campaigns/:id/launch', signedIn, form, checkForm, (req, res) => {
-    const { id } = idParam.parse(req.params);
+    const { id } = parseInput(idParam, req.params);
     try {
       launchCampaign(ctx, id);
       options.onQueued();
@@ -263,8 +269,20 @@ export function addCampaignPages(router: Router, ctx: Context, options: Campaign
     }
   });
 
+  router.post('/campaigns/:id/rollout', signedIn, form, checkForm, (req, res) => {
+    const { id } = parseInput(idParam, req.params);
+    try {
+      rolloutCampaign(ctx, id);
+      options.onQueued();
+      res.redirect(303, `${req.baseUrl}/campaigns/${id}`);
+    } catch (error) {
+      if (!(error instanceof AppError) || error.status >= 500) throw error;
+      showCampaign(res, id, { notice: { kind: 'bad', text: error.message } }, error.status);
+    }
+  });
+
   router.get('/campaigns/:id/report.csv', signedIn, (req, res) => {
-    const { id } = idParam.parse(req.params);
+    const { id } = parseInput(idParam, req.params);
     res
       .type('text/csv')
       .attachment(`campaign-${id}-report.csv`)
@@ -272,7 +290,7 @@ export function addCampaignPages(router: Router, ctx: Context, options: Campaign
   });
 
   router.get('/campaigns/:id/variants/:key/preview', signedIn, (req, res) => {
-    const { id } = idParam.parse(req.params);
+    const { id } = parseInput(idParam, req.params);
     const preview = previewVariant(ctx, id, String(req.params.key));
     res
       .type('html')

@@ -33,11 +33,15 @@ export function buildRouter(ctx: Context, options: RouterOptions): Router {
     conversionImportRouter(ctx, { maxImportBytes: options.maxImportBytes }),
     notFoundHandler,
   );
-  router.use(
-    '/webhooks',
-    webhooksRouter(ctx, { sendgridWebhookPublicKey: options.sendgridWebhookPublicKey }),
-    notFoundHandler,
-  );
+  // The provider's webhook exists only where a provider sends: with the outbox there is
+  // nothing to report back, and an open unsigned endpoint would only invite forgeries.
+  if (options.mailer.name === 'sendgrid' || options.sendgridWebhookPublicKey) {
+    router.use(
+      '/webhooks',
+      webhooksRouter(ctx, { sendgridWebhookPublicKey: options.sendgridWebhookPublicKey }),
+      notFoundHandler,
+    );
+  }
 
   router.use(pagesRouter(ctx, options));
 

@@ -37,10 +37,12 @@ export function importProspects(
      VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (email) DO NOTHING`,
   );
   const findProspect = ctx.sqlite.prepare(`SELECT id, status FROM prospects WHERE email = ?`);
+  // A known prospect's source stays the one first recorded: the reports count each lead in
+  // the channel it had when emailed, and a channel that changed later would move them.
   const mergeProspect = ctx.sqlite.prepare(
     `UPDATE prospects SET
        first_name = coalesce(first_name, ?), last_name = coalesce(last_name, ?),
-       external_id = coalesce(external_id, ?), source = coalesce(source, ?),
+       external_id = coalesce(external_id, ?),
        attributes = CASE WHEN ? IS NULL THEN attributes
                          ELSE json_patch(?, coalesce(attributes, '{}')) END
      WHERE id = ?`,
@@ -98,7 +100,6 @@ export function importProspects(
             r.firstName,
             r.lastName,
             r.externalId,
-            r.source,
             r.attributes,
             r.attributes,
             prospectId,

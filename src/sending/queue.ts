@@ -149,9 +149,12 @@ export function settleBatch(
 ): void {
   const now = ctx.clock().getTime();
   const { sqlite } = ctx;
+  // A batch whose lease ran out may already be settled as unknown by another worker; an
+  // answer that arrives after that still wins for 'sent' (the provider did take it), and
+  // changes nothing otherwise.
   const finish = sqlite.prepare(
     `UPDATE send_batches SET status = ?, finished_at = ?, provider_message_id = ?, error = ?
-      WHERE id = ?`,
+      WHERE id = ? AND status IN ('in_flight', 'unknown')`,
   );
 
   sqlite.transaction(() => {
@@ -159,7 +162,7 @@ export function settleBatch(
       sqlite
         .prepare(
           `UPDATE messages SET status = 'sent', sent_at = ?, provider_message_id = ?, error = NULL
-            WHERE batch_id = ? AND status = 'sending'`,
+            WHERE batch_id = ? AND status IN ('sending', 'unknown')`,
         )
         .run(now, outcome.providerMessageId ?? null, batchId);
       finish.run('sent', now, outcome.providerMessageId ?? null, null, batchId);
@@ -177,6 +180,10 @@ export function settleBatch(
       return;
     }
 
+    const inFlight = sqlite
+      .prepare(`SELECT 1 FROM send_batches WHERE id = ? AND status = 'in_flight'`)
+      .get(batchId);
+    if (!inFlight) return;
     const rows = sqlite
       .prepare(`SELECT id, attempts FROM messages WHERE batch_id = ? AND status = 'sending'`)
       .all(batchId) as { id: string; attempts: number }[];

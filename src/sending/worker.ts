@@ -1,3 +1,4 @@
+import { completeRolloutIfSent } from '../campaigns/rollout';
 import type { Context } from '../context';
 import { MailerError, type Mailer } from './mailer';
 import {
@@ -57,6 +58,7 @@ export class SendWorker {
           : new MailerError('retry', error instanceof Error ? error.message : String(error));
     }
     settleBatch(this.ctx, claimed.batchId, outcome, this.settings);
+    completeRolloutIfSent(this.ctx, claimed.campaignId);
     return claimed.messages.length;
   }
 

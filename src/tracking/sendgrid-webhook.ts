@@ -75,6 +75,7 @@ interface MessageRow {
   variantId: number;
   prospectId: number;
   status: string;
+  batchId: string | null;
 }
 
 const statementsBySqlite = new WeakMap<Sqlite, ReturnType<typeof prepareStatements>>();
@@ -89,7 +90,7 @@ function prepareStatements(sqlite: Sqlite) {
     ),
     findMessage: sqlite.prepare(
       `SELECT id, campaign_id AS campaignId, variant_id AS variantId,
-              prospect_id AS prospectId, status
+              prospect_id AS prospectId, status, batch_id AS batchId
          FROM messages WHERE id = ?`,
     ),
     insertEvent: sqlite.prepare(
@@ -221,12 +222,14 @@ function applyEvent(
 
   if (message.status === 'unknown' || message.status === 'sending') {
     statements.confirmMessage.run(occurredAt, message.id);
-    if (event.batch_id) {
-      statements.confirmBatchMessages.run(occurredAt, event.batch_id);
-      statements.confirmBatch.run(event.batch_id);
+    // The batch is the one the message was stored with, never one an event names: a forged
+    // event cannot settle someone else's batch.
+    if (message.batchId) {
+      statements.confirmBatchMessages.run(occurredAt, message.batchId);
+      statements.confirmBatch.run(message.batchId);
     }
     ctx.logger.info(
-      { messageId: message.id, batchId: event.batch_id, event: event.event },
+      { messageId: message.id, batchId: message.batchId, event: event.event },
       'provider event confirmed a send',
     );
   }

@@ -108,3 +108,42 @@ describe('the campaign pages', () => {
       .expect(403);
   });
 });
+
+describe('the rollout button', () => {
+  it('appears when a winner stands, and sends the winner to the remainder', async () => {
+    const { app, api, leadsplit } = startApp();
+    const { body } = await api
+      .post('/api/campaigns')
+      .send(campaignBody({ testFraction: 0.5, minimumDetectableEffect: 0.05 }))
+      .expect(201);
+    await api.post(`/api/campaigns/${body.id}/prospects`).type('text/csv').send(prospectCsv(2000));
+    await api.post(`/api/campaigns/${body.id}/launch`).expect(200);
+    await leadsplit.worker.drain();
+    const { sqlite } = leadsplit.context;
+    // Variant b's leads all convert, a's none: a winner beyond doubt.
+    sqlite
+      .prepare(
+        `INSERT INTO conversions (campaign_id, variant_id, prospect_id, goal, value, occurred_at, source)
+         SELECT m.campaign_id, m.variant_id, m.prospect_id, 'purchase', NULL, 0, 'test'
+           FROM messages m JOIN variants v ON v.id = m.variant_id WHERE v.key = 'b'`,
+      )
+      .run();
+    sqlite.prepare('UPDATE messages SET sent_at = 0').run();
+    sqlite.prepare('UPDATE daily_leads SET day = ?').run('1970-01-01');
+    const agent = await signedInAgent(app);
+
+    const page = await agent.get(`/campaigns/${body.id}`).expect(200);
+    expect(page.text).toMatch(/data-verdict="winner"/);
+    expect(page.text).toMatch(/Send Urgent to the remaining [\d,]+ prospects/);
+    await agent
+      .post(`/campaigns/${body.id}/rollout`)
+      .type('form')
+      .send({ _csrf: formTokenOf(page.text) })
+      .expect(303);
+
+    const after = await api.get(`/api/campaigns/${body.id}`).expect(200);
+    expect(after.body.status).toBe('rolling_out');
+    const again = await agent.get(`/campaigns/${body.id}`).expect(200);
+    expect(again.text).not.toMatch(/to the remaining/);
+  });
+});

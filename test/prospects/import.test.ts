@@ -205,3 +205,27 @@ describe('prospects imported after launch', () => {
     expect(enrolled + campaign.remainder).toBe(150);
   });
 });
+
+describe('a known prospect imported again', () => {
+  it('keeps the channel it was first recorded with, even an empty one', async () => {
+    const { api, path, leadsplit } = await draftCampaign();
+    await api
+      .post(path)
+      .type('text/csv')
+      .send('email,source\nann@example.com,ads\nbo@example.com,\n');
+
+    await api
+      .post(path)
+      .type('text/csv')
+      .send('email,source\nann@example.com,newsletter\nbo@example.com,webinar\n')
+      .expect(200);
+
+    const sources = leadsplit.context.sqlite
+      .prepare('SELECT email, source FROM prospects ORDER BY email')
+      .all();
+    expect(sources).toEqual([
+      { email: 'ann@example.com', source: 'ads' },
+      { email: 'bo@example.com', source: null },
+    ]);
+  });
+});

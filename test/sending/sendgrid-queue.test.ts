@@ -176,3 +176,24 @@ describe('the send queue on SendGrid', () => {
     expect([...fake.deliveryCounts().values()]).toEqual([2, 2, 2, 2, 2, 2]);
   });
 });
+
+describe('a send answered after its lease ran out', () => {
+  it('counts the messages sent, even when another worker already marked them unknown', async () => {
+    const app = await launchedOnSendgrid(4, {}, 2_000);
+    fake.delayMs = 300;
+    const sending = app.leadsplit.worker.runOnce();
+    // While the request is out, the lease is passed and another worker settles the batch.
+    await new Promise((r) => setTimeout(r, 100));
+    app.clock.advance(60_000);
+    const { recoverLostBatches } = await import('../../src/sending/queue');
+    await recoverLostBatches(app.leadsplit.context, app.leadsplit.mailer);
+    const meanwhile = app.statuses();
+
+    await sending;
+
+    expect(meanwhile.unknown).toBeGreaterThan(0);
+    expect(app.statuses().unknown ?? 0).toBe(0);
+    const batches = app.sqlite.prepare('SELECT DISTINCT status FROM send_batches').pluck().all();
+    expect(batches).toEqual(['sent']);
+  });
+});
