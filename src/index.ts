@@ -3,6 +3,11 @@ import pino, { type Logger } from 'pino';
 import type { Context, Sender } from './context';
 import { resolveAdminPassword } from './accounts/admin';
 import { resolveApiKey, resolveSecret } from './credentials';
+import {
+  DEFAULT_SCHEDULER_SETTINGS,
+  Scheduler,
+  type SchedulerSettings,
+} from './campaigns/scheduler';
 import { migrateDatabase, openDatabase, type Sqlite } from './db';
 import { buildRouter } from './http/router';
 import type { Mailer } from './sending/mailer';
@@ -34,6 +39,9 @@ export interface LeadsplitOptions {
   sending?: Partial<WorkerSettings>;
   /** Run the send worker in this process (default true). */
   sendWorker?: boolean;
+  /** Run the job scheduler (deciding tests when due) in this process (default true). */
+  scheduler?: boolean;
+  scheduling?: Partial<SchedulerSettings>;
   /** The public key that signs SendGrid's event webhook; events are taken unsigned without it. */
   sendgridWebhookPublicKey?: string;
   logger?: Logger;
@@ -51,6 +59,8 @@ export interface Leadsplit {
   /** The send queue's worker: started unless sendWorker is false; drain() sends what is due. */
   worker: SendWorker;
   mailer: Mailer;
+  /** Decides tests when due; runDue() runs what is due now. */
+  scheduler: Scheduler;
   /** Clicks and opens waiting to be written; flush() writes them now. */
   hits: HitRecorder;
   /** For the host's own wiring and for tests. */
@@ -87,6 +97,10 @@ export function createLeadsplit(options: LeadsplitOptions): Leadsplit {
   });
 
   const hits = new HitRecorder(context);
+  const scheduler = new Scheduler(context, {
+    ...DEFAULT_SCHEDULER_SETTINGS,
+    ...options.scheduling,
+  });
   const router = buildRouter(context, {
     admin,
     hits,
@@ -97,6 +111,7 @@ export function createLeadsplit(options: LeadsplitOptions): Leadsplit {
     sendgridWebhookPublicKey: options.sendgridWebhookPublicKey,
   });
   if (options.sendWorker !== false) worker.start();
+  if (options.scheduler !== false) scheduler.start();
   const ownsDatabase = typeof options.database === 'string';
 
   return {
@@ -110,7 +125,9 @@ export function createLeadsplit(options: LeadsplitOptions): Leadsplit {
     mailer,
     context,
     hits,
+    scheduler,
     async close() {
+      scheduler.stop();
       await worker.stop();
       hits.close();
       if (ownsDatabase && sqlite.open) sqlite.close();

@@ -64,6 +64,7 @@ export function startApp(
     sender: { email: 'news@shop.example.com', name: 'Harbour Shop', postalAddress: '1 Quay Road' },
     // Tests send by calling worker.drain(), so that what is sent is known when they look.
     sendWorker: false,
+    scheduler: false,
     ...rest,
   });
   cleanups.push(() => leadsplit.close());

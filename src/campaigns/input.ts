@@ -77,6 +77,15 @@ const settings = {
   replyTo: email,
   postalAddress: z.string().trim().min(1).max(300),
   fieldDefaults,
+  testDurationHours: z
+    .number()
+    .int('must be a whole number of hours')
+    .min(1, 'must be at least 1 hour')
+    .max(2160, 'must be at most 2160 hours (90 days)'),
+  autoRollout: z.boolean(),
+  noWinnerRule: z.enum(['control', 'best', 'hold'], {
+    message: 'must be "control", "best" or "hold"',
+  }),
   attributionWindowDays: z
     .number()
     .int('must be a whole number of days')
@@ -110,6 +119,9 @@ export const createCampaignInput = z
     postalAddress: settings.postalAddress.optional(),
     fieldDefaults: settings.fieldDefaults.optional(),
     attributionWindowDays: settings.attributionWindowDays.default(30),
+    testDurationHours: settings.testDurationHours.default(72),
+    autoRollout: settings.autoRollout.default(false),
+    noWinnerRule: settings.noWinnerRule.default('control'),
     variants: variantList,
     links: linkList.default([]),
   })
@@ -127,6 +139,9 @@ export const updateCampaignInput = z
     postalAddress: settings.postalAddress,
     fieldDefaults: settings.fieldDefaults,
     attributionWindowDays: settings.attributionWindowDays,
+    testDurationHours: settings.testDurationHours,
+    autoRollout: settings.autoRollout,
+    noWinnerRule: settings.noWinnerRule,
     variants: variantList,
     links: linkList,
   })

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Context } from '../context';
 import { conflict } from '../errors';
 import { bucketFor, placementRule } from './assignment';
+import { scheduleDecision } from './scheduler';
 import { getCampaign, listVariants, requireCampaign, type CampaignView } from './store';
 
 export interface EnrollmentResult {
@@ -108,6 +109,7 @@ export function launchCampaign(ctx: Context, campaignId: number): LaunchResult {
           `UPDATE campaigns SET status = 'testing', launched_at = ?, updated_at = ? WHERE id = ?`,
         )
         .run(now, now, campaignId);
+      scheduleDecision(ctx, campaignId);
       return result;
     })
     .immediate();

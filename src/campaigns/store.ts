@@ -4,6 +4,7 @@ import type { Context } from '../context';
 import { tables } from '../db';
 import { conflict, notFound } from '../errors';
 import { checkCampaignEmails, fieldDefaultsOf } from '../sending/campaign-email';
+import type { CampaignDecision } from './decision';
 import type { CreateCampaignInput, LinkInput, UpdateCampaignInput, VariantInput } from './input';
 
 const { campaigns, variants, links } = tables;
@@ -52,6 +53,11 @@ export interface CampaignView {
   fieldDefaults: Record<string, string>;
   /** Days after sending within which a conversion counts for the campaign. */
   attributionWindowDays: number;
+  testDurationHours: number;
+  autoRollout: boolean;
+  noWinnerRule: string;
+  /** How the test was decided, once it is: the rule that chose, the variant, and why. */
+  decision: CampaignDecision | null;
   createdAt: string;
   updatedAt: string;
   launchedAt: string | null;
@@ -133,6 +139,9 @@ export function createCampaign(ctx: Context, input: CreateCampaignInput): Campai
         postalAddress: input.postalAddress ?? null,
         fieldDefaults: input.fieldDefaults ? JSON.stringify(input.fieldDefaults) : null,
         attributionWindowDays: input.attributionWindowDays,
+        testDurationHours: input.testDurationHours,
+        autoRollout: input.autoRollout,
+        noWinnerRule: input.noWinnerRule,
         createdAt: now,
         updatedAt: now,
       })
@@ -248,6 +257,10 @@ export function getCampaign(ctx: Context, id: number): CampaignView {
     postalAddress: row.postalAddress,
     fieldDefaults: fieldDefaultsOf(row),
     attributionWindowDays: row.attributionWindowDays,
+    testDurationHours: row.testDurationHours,
+    autoRollout: row.autoRollout,
+    noWinnerRule: row.noWinnerRule,
+    decision: row.decision ? (JSON.parse(row.decision) as CampaignDecision) : null,
     createdAt: new Date(row.createdAt).toISOString(),
     updatedAt: new Date(row.updatedAt).toISOString(),
     launchedAt: row.launchedAt === null ? null : new Date(row.launchedAt).toISOString(),

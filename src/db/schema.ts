@@ -61,6 +61,14 @@ export const campaigns = sqliteTable('campaigns', {
   pausedFrom: text('paused_from'),
   /** The variant sent to the remainder, once a rollout chose it. */
   rolloutVariantId: integer('rollout_variant_id'),
+  /** How long the test runs before a decision is forced by the no-winner rule. */
+  testDurationHours: integer('test_duration_hours').notNull().default(72),
+  /** Send the chosen variant to the remainder as soon as the test is decided. */
+  autoRollout: integer('auto_rollout', { mode: 'boolean' }).notNull().default(false),
+  /** What a deadline without a winner sends: control, best (most likely best) or hold. */
+  noWinnerRule: text('no_winner_rule').notNull().default('control'),
+  /** How the test was decided, as JSON: { rule, variant, reason, decidedAt }. */
+  decision: text('decision'),
   /** A conversion counts when it comes within this many days after the email was sent. */
   attributionWindowDays: integer('attribution_window_days').notNull().default(30),
   createdAt: integer('created_at').notNull(),
@@ -380,4 +388,33 @@ export const channelCounts = sqliteTable(
     customers: integer('customers').notNull().default(0),
   },
   (t) => [primaryKey({ columns: [t.campaignId, t.variantId, t.phase, t.channel] })],
+);
+
+/**
+ * Work the server does by itself at a set time (deciding a test when its window ends). A job
+ * is taken under a lease, so two server processes on one database never run it twice, and
+ * one that was due while the server was down runs once it is back.
+ */
+export const jobs = sqliteTable(
+  'jobs',
+  {
+    id: integer('id').primaryKey(),
+    kind: text('kind').notNull(),
+    campaignId: integer('campaign_id')
+      .notNull()
+      .references(() => campaigns.id, { onDelete: 'cascade' }),
+    dueAt: integer('due_at').notNull(),
+    leaseOwner: text('lease_owner'),
+    leaseUntil: integer('lease_until'),
+    attempts: integer('attempts').notNull().default(0),
+    lastError: text('last_error'),
+    doneAt: integer('done_at'),
+    createdAt: integer('created_at').notNull(),
+  },
+  (t) => [
+    index('jobs_due').on(t.doneAt, t.dueAt),
+    uniqueIndex('jobs_pending_kind')
+      .on(t.campaignId, t.kind)
+      .where(sql`done_at IS NULL`),
+  ],
 );

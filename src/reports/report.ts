@@ -60,6 +60,7 @@ export interface CampaignReport {
     | 'launchedAt'
     | 'remainder'
     | 'messages'
+    | 'decision'
   >;
   verdict: Decision;
   variants: ReportVariant[];
@@ -231,6 +232,7 @@ export function campaignReport(
         launchedAt: campaign.launchedAt,
         remainder: campaign.remainder,
         messages: campaign.messages,
+        decision: campaign.decision,
       },
       verdict,
       variants,
