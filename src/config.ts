@@ -14,6 +14,7 @@ export interface ServerConfig {
   sendRate: number;
   /** Messages per provider request. */
   sendBatchSize: number;
+  notifications: { url?: string; email?: string };
   sendgrid?: { apiKey: string; apiUrl?: string; webhookPublicKey?: string; timeoutMs: number };
   logLevel: string;
 }
@@ -63,6 +64,10 @@ const environment = z.object({
     .min(1, 'must be between 1 and 1000')
     .max(1000, 'must be between 1 and 1000 (SendGrid takes at most 1,000 recipients)')
     .default(1000),
+  LEADSPLIT_NOTIFY_URL: optional.pipe(httpUrl.optional()),
+  LEADSPLIT_NOTIFY_EMAIL: optional.pipe(
+    z.email({ message: 'must be an email address' }).optional(),
+  ),
   SENDGRID_API_KEY: optional,
   SENDGRID_TIMEOUT_MS: z.coerce
     .number({ message: 'must be a number' })
@@ -115,6 +120,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): ServerConfig {
     },
     sendRate: e.LEADSPLIT_SEND_RATE,
     sendBatchSize: e.LEADSPLIT_SEND_BATCH_SIZE,
+    notifications: { url: e.LEADSPLIT_NOTIFY_URL, email: e.LEADSPLIT_NOTIFY_EMAIL },
     sendgrid: e.SENDGRID_API_KEY
       ? {
           apiKey: e.SENDGRID_API_KEY,

@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import type { Notification } from './campaigns/notifications';
 import type { Db, Sqlite } from './db';
 
 /** What every feature function is handed: built once by createLeadsplit, never imported. */
@@ -14,6 +15,8 @@ export interface Context {
   sender: Sender;
   /** Signs conversion tokens and postbacks, salts IP hashes. */
   secret: string;
+  /** Tells the marketer what happened by itself (a verdict, a finished rollout). */
+  notify: (notification: Notification) => void;
 }
 
 export interface Sender {

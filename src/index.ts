@@ -8,6 +8,7 @@ import {
   Scheduler,
   type SchedulerSettings,
 } from './campaigns/scheduler';
+import { Notifier, type NotificationSettings } from './campaigns/notifications';
 import { migrateDatabase, openDatabase, type Sqlite } from './db';
 import { buildRouter } from './http/router';
 import type { Mailer } from './sending/mailer';
@@ -42,6 +43,8 @@ export interface LeadsplitOptions {
   /** Run the job scheduler (deciding tests when due) in this process (default true). */
   scheduler?: boolean;
   scheduling?: Partial<SchedulerSettings>;
+  /** Where verdicts and finished rollouts are announced: a webhook URL and an email address. */
+  notifications?: NotificationSettings;
   /** The public key that signs SendGrid's event webhook; events are taken unsigned without it. */
   sendgridWebhookPublicKey?: string;
   logger?: Logger;
@@ -59,6 +62,8 @@ export interface Leadsplit {
   /** The send queue's worker: started unless sendWorker is false; drain() sends what is due. */
   worker: SendWorker;
   mailer: Mailer;
+  /** Webhooks and emails to the marketer; settled() waits for those on their way. */
+  notifier: Notifier;
   /** Decides tests when due; runDue() runs what is due now. */
   scheduler: Scheduler;
   /** Clicks and opens waiting to be written; flush() writes them now. */
@@ -79,7 +84,9 @@ export function createLeadsplit(options: LeadsplitOptions): Leadsplit {
   migrateDatabase(db);
 
   const { secret, generated: generatedSecret } = resolveSecret(sqlite, options.secret);
+  let notifier: Notifier | undefined;
   const context: Context = {
+    notify: (notification) => notifier?.notify(notification),
     secret,
     db,
     sqlite,
@@ -91,6 +98,7 @@ export function createLeadsplit(options: LeadsplitOptions): Leadsplit {
   const apiKey = resolveApiKey(sqlite, options.apiKey);
   const admin = resolveAdminPassword(sqlite, options.adminPassword);
   const mailer = options.mailer ?? new OutboxMailer(options.outboxDir ?? './outbox');
+  notifier = new Notifier(context, mailer, options.notifications ?? {});
   const worker = new SendWorker(context, mailer, {
     ...DEFAULT_WORKER_SETTINGS,
     ...options.sending,
@@ -126,9 +134,11 @@ export function createLeadsplit(options: LeadsplitOptions): Leadsplit {
     context,
     hits,
     scheduler,
+    notifier: notifier!,
     async close() {
       scheduler.stop();
       await worker.stop();
+      await notifier?.settled();
       hits.close();
       if (ownsDatabase && sqlite.open) sqlite.close();
     },

@@ -35,6 +35,7 @@ async function main(): Promise<void> {
     sender: Object.fromEntries(Object.entries(config.sender).filter(([, v]) => v !== undefined)),
     sending: { ratePerSecond: config.sendRate, batchSize: config.sendBatchSize },
     sendgridWebhookPublicKey: config.sendgrid?.webhookPublicKey,
+    notifications: config.notifications,
     logger,
   });
   logger.info({ mailer: mailer.name }, 'mailer chosen');

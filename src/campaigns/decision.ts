@@ -72,6 +72,13 @@ export function decideWhenDue(
       .run(JSON.stringify(decided), campaignId);
   })();
   ctx.logger.info({ campaignId, ...decided }, 'campaign decided');
+  ctx.notify({
+    event: 'verdict',
+    campaignId,
+    campaignName: campaign.name,
+    message: `${campaign.name}: ${verdict.sentence} ${decided.reason}`,
+    detail: { decision: decided, verdict: verdict.kind },
+  });
 
   if (campaign.autoRollout && decided.variant) rolloutCampaign(ctx, campaignId, decided.variant);
   return { done: true, decision: decided };

@@ -98,6 +98,19 @@ export function completeRolloutIfSent(ctx: Context, campaignId: number): boolean
       .get(campaignId);
     if (waiting) return false;
     moveCampaign(ctx, campaignId, 'completed');
+    const sent = ctx.sqlite
+      .prepare(
+        `SELECT count(*) FROM messages WHERE campaign_id = ? AND phase = 'remainder' AND status = 'sent'`,
+      )
+      .pluck()
+      .get(campaignId) as number;
+    ctx.notify({
+      event: 'rollout_completed',
+      campaignId,
+      campaignName: campaign.name,
+      message: `${campaign.name}: the rollout is complete; ${sent.toLocaleString('en')} emails went to the rest of the list.`,
+      detail: { sent },
+    });
     return true;
   })();
 }
