@@ -84,9 +84,9 @@ export function createLeadsplit(options: LeadsplitOptions): Leadsplit {
   migrateDatabase(db);
 
   const { secret, generated: generatedSecret } = resolveSecret(sqlite, options.secret);
-  let notifier: Notifier | undefined;
   const context: Context = {
-    notify: (notification) => notifier?.notify(notification),
+    // Replaced below, once the notifier (which needs this context) exists.
+    notify: () => undefined,
     secret,
     db,
     sqlite,
@@ -98,7 +98,8 @@ export function createLeadsplit(options: LeadsplitOptions): Leadsplit {
   const apiKey = resolveApiKey(sqlite, options.apiKey);
   const admin = resolveAdminPassword(sqlite, options.adminPassword);
   const mailer = options.mailer ?? new OutboxMailer(options.outboxDir ?? './outbox');
-  notifier = new Notifier(context, mailer, options.notifications ?? {});
+  const notifier = new Notifier(context, mailer, options.notifications ?? {});
+  context.notify = (notification) => notifier.notify(notification);
   const worker = new SendWorker(context, mailer, {
     ...DEFAULT_WORKER_SETTINGS,
     ...options.sending,
@@ -134,11 +135,11 @@ export function createLeadsplit(options: LeadsplitOptions): Leadsplit {
     context,
     hits,
     scheduler,
-    notifier: notifier!,
+    notifier,
     async close() {
       scheduler.stop();
       await worker.stop();
-      await notifier?.settled();
+      await notifier.settled();
       hits.close();
       if (ownsDatabase && sqlite.open) sqlite.close();
     },
