@@ -19,22 +19,29 @@ export interface WeightedVariant {
   weight: number;
 }
 
-export type Placement = { phase: 'test'; variantId: number } | { phase: 'remainder' };
+export type Placement =
+  { phase: 'test'; variantId: number } | { phase: 'remainder' } | { phase: 'holdout' };
 
 /**
- * Builds the assignment rule of one campaign: buckets below the test fraction are in the
- * test, and that part of the range, rescaled to [0, 1), is cut into the variants' shares by
+ * Builds the assignment rule of one campaign: buckets in the holdout fraction at the top get no
+ * email at all; of the others, those below the test fraction are in the test, and that part of the range, rescaled to [0, 1), is cut into the variants' shares by
  * their cumulative weights; the rest is the remainder, held back for the rollout.
  */
 export function placementRule(
   testFraction: number,
   variantList: WeightedVariant[],
+  holdoutFraction = 0,
 ): (bucket: number) => Placement {
   const total = variantList.reduce((sum, v) => sum + v.weight, 0);
   let running = 0;
   const bounds = variantList.map((v) => (running += v.weight / total));
 
-  return (bucket) => {
+  // The holdout is the top of the range; the rest, rescaled to [0, 1), is split as before, so a
+  // campaign without a holdout places every prospect exactly as it always did.
+  const kept = 1 - holdoutFraction;
+  return (raw) => {
+    if (raw >= kept) return { phase: 'holdout' };
+    const bucket = raw / kept;
     if (bucket >= testFraction) return { phase: 'remainder' };
     const position = bucket / testFraction;
     // The last bound is 1 up to rounding; the fallback keeps a bucket at its edge in range.

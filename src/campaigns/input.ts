@@ -83,6 +83,10 @@ const settings = {
     .min(1, 'must be at least 1 hour')
     .max(2160, 'must be at most 2160 hours (90 days)'),
   autoRollout: z.boolean(),
+  holdoutFraction: z
+    .number()
+    .min(0, 'must be 0 or more')
+    .max(0.5, 'must be at most 0.5 (half the list)'),
   noWinnerRule: z.enum(['control', 'best', 'hold'], {
     message: 'must be "control", "best" or "hold"',
   }),
@@ -121,6 +125,7 @@ export const createCampaignInput = z
     attributionWindowDays: settings.attributionWindowDays.default(30),
     testDurationHours: settings.testDurationHours.default(72),
     autoRollout: settings.autoRollout.default(false),
+    holdoutFraction: settings.holdoutFraction.default(0),
     noWinnerRule: settings.noWinnerRule.default('control'),
     variants: variantList,
     links: linkList.default([]),
@@ -141,6 +146,7 @@ export const updateCampaignInput = z
     attributionWindowDays: settings.attributionWindowDays,
     testDurationHours: settings.testDurationHours,
     autoRollout: settings.autoRollout,
+    holdoutFraction: settings.holdoutFraction,
     noWinnerRule: settings.noWinnerRule,
     variants: variantList,
     links: linkList,

@@ -8,6 +8,8 @@ import { getCampaign, listVariants, requireCampaign, type CampaignView } from '.
 export interface EnrollmentResult {
   test: number;
   remainder: number;
+  /** Held out: never emailed, so the campaign's own effect can be measured. */
+  holdout: number;
 }
 
 /** A message id: 128 random bits, base64url, the key of every tracking link of one email. */
@@ -28,7 +30,11 @@ export function newMessageIds(count: number): string[] {
  */
 export function enrollPending(ctx: Context, campaignId: number): EnrollmentResult {
   const campaign = requireCampaign(ctx, campaignId);
-  const place = placementRule(campaign.testFraction, listVariants(ctx, campaignId));
+  const place = placementRule(
+    campaign.testFraction,
+    listVariants(ctx, campaignId),
+    campaign.holdoutFraction,
+  );
   const now = ctx.clock().getTime();
 
   const pending = ctx.sqlite
@@ -51,7 +57,7 @@ export function enrollPending(ctx: Context, campaignId: number): EnrollmentResul
      VALUES (?, ?, ?, ?, 'test', 'queued', ?)`,
   );
 
-  const result: EnrollmentResult = { test: 0, remainder: 0 };
+  const result: EnrollmentResult = { test: 0, remainder: 0, holdout: 0 };
   const ids = newMessageIds(pending.length);
   ctx.sqlite.transaction(() => {
     pending.forEach((prospectId, i) => {
@@ -62,8 +68,8 @@ export function enrollPending(ctx: Context, campaignId: number): EnrollmentResul
         insertMessage.run(ids[i], campaignId, placement.variantId, prospectId, now);
         result.test++;
       } else {
-        insertEnrollment.run(campaignId, prospectId, bucket, 'remainder', null, now);
-        result.remainder++;
+        insertEnrollment.run(campaignId, prospectId, bucket, placement.phase, null, now);
+        result[placement.phase]++;
       }
     });
   })();
@@ -93,7 +99,7 @@ export function launchCampaign(ctx: Context, campaignId: number): LaunchResult {
           { status: campaign.status },
         );
       }
-      if (campaign.status !== 'draft') return { test: 0, remainder: 0 };
+      if (campaign.status !== 'draft') return { test: 0, remainder: 0, holdout: 0 };
 
       const result = enrollPending(ctx, campaignId);
       if (result.test === 0) {

@@ -55,6 +55,9 @@ export interface CampaignView {
   attributionWindowDays: number;
   testDurationHours: number;
   autoRollout: boolean;
+  holdoutFraction: number;
+  /** Prospects held out of every email of the campaign. */
+  holdout: number;
   noWinnerRule: string;
   /** How the test was decided, once it is: the rule that chose, the variant, and why. */
   decision: CampaignDecision | null;
@@ -141,6 +144,7 @@ export function createCampaign(ctx: Context, input: CreateCampaignInput): Campai
         attributionWindowDays: input.attributionWindowDays,
         testDurationHours: input.testDurationHours,
         autoRollout: input.autoRollout,
+        holdoutFraction: input.holdoutFraction,
         noWinnerRule: input.noWinnerRule,
         createdAt: now,
         updatedAt: now,
@@ -226,10 +230,12 @@ export function getCampaign(ctx: Context, id: number): CampaignView {
     unknown: 0,
   };
   let remainder = 0;
+  let holdout = 0;
   let listSize = 0;
   for (const c of counts) {
     if (c.metric === 'prospects') listSize += c.value;
     else if (c.metric === 'enrolled' && c.phase === 'remainder') remainder += c.value;
+    else if (c.metric === 'enrolled' && c.phase === 'holdout') holdout += c.value;
     else if (c.metric === 'enrolled' && c.phase === 'test') {
       enrolledByVariant.set(c.variantId, (enrolledByVariant.get(c.variantId) ?? 0) + c.value);
     } else if (c.metric.startsWith('status:')) {
@@ -259,6 +265,8 @@ export function getCampaign(ctx: Context, id: number): CampaignView {
     attributionWindowDays: row.attributionWindowDays,
     testDurationHours: row.testDurationHours,
     autoRollout: row.autoRollout,
+    holdoutFraction: row.holdoutFraction,
+    holdout,
     noWinnerRule: row.noWinnerRule,
     decision: row.decision ? (JSON.parse(row.decision) as CampaignDecision) : null,
     createdAt: new Date(row.createdAt).toISOString(),

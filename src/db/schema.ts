@@ -67,6 +67,8 @@ export const campaigns = sqliteTable('campaigns', {
   autoRollout: integer('auto_rollout', { mode: 'boolean' }).notNull().default(false),
   /** What a deadline without a winner sends: control, best (most likely best) or hold. */
   noWinnerRule: text('no_winner_rule').notNull().default('control'),
+  /** Share of the list that gets no email at all, to measure what the campaign adds. */
+  holdoutFraction: real('holdout_fraction').notNull().default(0),
   /** How the test was decided, as JSON: { rule, variant, reason, decidedAt }. */
   decision: text('decision'),
   /** A conversion counts when it comes within this many days after the email was sent. */

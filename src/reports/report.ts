@@ -2,6 +2,7 @@ import { getCampaign, type CampaignView } from '../campaigns/store';
 import type { Context } from '../context';
 import {
   decide,
+  newcombeDiffInterval,
   welchTTest,
   wilsonInterval,
   type Decision,
@@ -45,6 +46,15 @@ export interface CumulativePoint {
   variants: Record<string, { leads: number; customers: number; ratio: number | null }>;
 }
 
+/** What the campaign adds: emailed leads against prospects held out of every email. */
+export interface HoldoutEffect {
+  emailed: { leads: number; customers: number; rate: number | null };
+  heldOut: { prospects: number; customers: number; rate: number | null };
+  /** Emailed rate minus held-out rate, with its Newcombe interval. */
+  lift: number | null;
+  interval: Interval;
+}
+
 export interface CampaignReport {
   generatedAt: string;
   campaign: Pick<
@@ -69,6 +79,8 @@ export interface CampaignReport {
   cumulative: CumulativePoint[];
   channels: ChannelRow[];
   hasValues: boolean;
+  /** Null for a campaign without a holdout. */
+  holdout: HoldoutEffect | null;
 }
 
 /**
@@ -160,6 +172,37 @@ function channelBreakdown(
   });
 }
 
+function holdoutEffect(ctx: Context, campaignId: number, confidence: number): HoldoutEffect | null {
+  const rows = ctx.sqlite
+    .prepare(
+      `SELECT phase, metric, total(value) AS value FROM funnel_counts
+        WHERE campaign_id = ? AND metric IN ('leads', 'customers', 'enrolled')
+        GROUP BY phase, metric`,
+    )
+    .all(campaignId) as { phase: string; metric: string; value: number }[];
+  const sum = (phases: string[], metric: string) =>
+    rows
+      .filter((r) => phases.includes(r.phase) && r.metric === metric)
+      .reduce((s, r) => s + r.value, 0);
+  const prospects = sum(['holdout'], 'enrolled');
+  if (prospects === 0) return null;
+  const heldOut = { trials: prospects, successes: sum(['holdout'], 'customers') };
+  const emailed = {
+    trials: sum(['test', 'remainder'], 'leads'),
+    successes: sum(['test', 'remainder'], 'customers'),
+  };
+  const rate = (arm: { trials: number; successes: number }) =>
+    arm.trials > 0 ? arm.successes / arm.trials : null;
+  const emailedRate = rate(emailed);
+  const heldOutRate = rate(heldOut);
+  return {
+    emailed: { leads: emailed.trials, customers: emailed.successes, rate: emailedRate },
+    heldOut: { prospects, customers: heldOut.successes, rate: heldOutRate },
+    lift: emailedRate === null || heldOutRate === null ? null : emailedRate - heldOutRate,
+    interval: newcombeDiffInterval(heldOut, emailed, confidence),
+  };
+}
+
 /** Value per lead as {n, mean, variance}, non-customers counting as 0. */
 function valuePerLead(v: VariantFunnel) {
   const n = v.leads;
@@ -246,6 +289,7 @@ export function campaignReport(
       cumulative: cumulativeSeries(ctx, campaignId, results.variants),
       channels: channelBreakdown(ctx, campaignId, results.variants, campaign.confidence),
       hasValues,
+      holdout: holdoutEffect(ctx, campaignId, campaign.confidence),
     };
   })();
 }

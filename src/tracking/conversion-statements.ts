@@ -12,7 +12,8 @@ export interface Receipt {
 
 export interface SentMessage {
   campaignId: number;
-  variantId: number;
+  /** Null for a held-out prospect, who was never emailed. */
+  variantId: number | null;
   sentAt: number;
   goal: string;
   windowDays: number;
@@ -50,11 +51,18 @@ function prepareStatements(sqlite: Sqlite) {
     prospectsByExternalId: sqlite
       .prepare(`SELECT id FROM prospects WHERE external_id = ? LIMIT 2`)
       .pluck(),
+    // A held-out prospect was never emailed; their conversions count against the campaign's
+    // holdout from its launch on, within the same window, with no variant.
     sentMessages: sqlite.prepare(
       `SELECT m.campaign_id AS campaignId, m.variant_id AS variantId, m.sent_at AS sentAt,
               c.goal, c.attribution_window_days AS windowDays
          FROM messages m JOIN campaigns c ON c.id = m.campaign_id
-        WHERE m.prospect_id = ? AND m.status = 'sent' AND m.sent_at IS NOT NULL`,
+        WHERE m.prospect_id = @prospectId AND m.status = 'sent' AND m.sent_at IS NOT NULL
+       UNION ALL
+       SELECT e.campaign_id, NULL, c.launched_at, c.goal, c.attribution_window_days
+         FROM enrollments e JOIN campaigns c ON c.id = e.campaign_id
+        WHERE e.prospect_id = @prospectId AND e.phase = 'holdout'
+          AND c.launched_at IS NOT NULL`,
     ),
     findConversion: sqlite.prepare(
       `SELECT id, variant_id AS variantId, value, currency, occurred_at AS occurredAt

@@ -135,7 +135,7 @@ function explainingEmails(
   goal: string,
   occurredAt: number,
 ): SentMessage[] | NotAttributedReason {
-  let sent = s.sentMessages.all(who.prospectId) as SentMessage[];
+  let sent = s.sentMessages.all({ prospectId: who.prospectId }) as SentMessage[];
   if (who.campaignId !== undefined) sent = sent.filter((m) => m.campaignId === who.campaignId);
   if (sent.length === 0) return 'not_emailed';
 

@@ -105,7 +105,7 @@ describe('POST /api/campaigns/:id/launch', () => {
 
     const res = await api.post(`/api/campaigns/${created.id}/launch`).expect(200);
 
-    expect(res.body.enrolled).toEqual({ test: 0, remainder: 0 });
+    expect(res.body.enrolled).toEqual({ test: 0, remainder: 0, holdout: 0 });
     expect(snapshot()).toEqual(before);
   });
 
