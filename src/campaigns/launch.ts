@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Context } from '../context';
 import { conflict } from '../errors';
 import { bucketFor, placementRule } from './assignment';
+import { moveCampaign } from './lifecycle';
 import { scheduleDecision } from './scheduler';
 import { getCampaign, listVariants, requireCampaign, type CampaignView } from './store';
 
@@ -109,12 +110,10 @@ export function launchCampaign(ctx: Context, campaignId: number): LaunchResult {
             ' (or raise the test fraction).',
         );
       }
-      const now = ctx.clock().getTime();
+      moveCampaign(ctx, campaignId, 'testing', { from: ['draft'] });
       ctx.sqlite
-        .prepare(
-          `UPDATE campaigns SET status = 'testing', launched_at = ?, updated_at = ? WHERE id = ?`,
-        )
-        .run(now, now, campaignId);
+        .prepare('UPDATE campaigns SET launched_at = ? WHERE id = ?')
+        .run(ctx.clock().getTime(), campaignId);
       scheduleDecision(ctx, campaignId);
       return result;
     })
