@@ -31,6 +31,10 @@ export default tseslint.config(
     },
   },
   {
+    files: ['bin/**/*.js'],
+    languageOptions: { globals: { process: 'readonly' } },
+  },
+  {
     // The dashboard's comfort script runs in the browser.
     files: ['assets/**/*.js'],
     languageOptions: {

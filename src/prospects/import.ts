@@ -1,4 +1,4 @@
-import { enrollPending } from '../campaigns/launch';
+import { enrollPending, type EnrollmentResult } from '../campaigns/launch';
 import { requireCampaign } from '../campaigns/store';
 import type { Context } from '../context';
 import { conflict } from '../errors';
@@ -18,7 +18,7 @@ export interface ImportSummary {
   rejected: RejectedRow[];
   rejectedCount: number;
   /** For a campaign already running: how the new prospects were enrolled. */
-  enrolled?: { test: number; remainder: number };
+  enrolled?: EnrollmentResult;
 }
 
 /**
