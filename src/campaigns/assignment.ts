@@ -23,9 +23,10 @@ export type Placement =
   { phase: 'test'; variantId: number } | { phase: 'remainder' } | { phase: 'holdout' };
 
 /**
- * Builds the assignment rule of one campaign: buckets in the holdout fraction at the top get no
- * email at all; of the others, those below the test fraction are in the test, and that part of the range, rescaled to [0, 1), is cut into the variants' shares by
- * their cumulative weights; the rest is the remainder, held back for the rollout.
+ * Builds the assignment rule of one campaign. Buckets in the holdout fraction at the top get
+ * no email at all. Of the others, those below the test fraction are in the test, and that part
+ * of the range, rescaled to [0, 1), is cut into the variants' shares by their cumulative
+ * weights; the rest is the remainder, held back for the rollout.
  */
 export function placementRule(
   testFraction: number,

@@ -29,7 +29,8 @@ export function rolloutCampaign(
       if (campaign.status !== 'testing' && campaign.status !== 'decided') {
         throw conflict(
           'illegal_transition',
-          `Campaign ${campaignId} is ${campaign.status}; only a campaign testing or decided can roll out.`,
+          `Campaign ${campaignId} is ${campaign.status}; ` +
+            'only a campaign testing or decided can roll out.',
           { status: campaign.status },
         );
       }
@@ -100,7 +101,8 @@ export function completeRolloutIfSent(ctx: Context, campaignId: number): boolean
     moveCampaign(ctx, campaignId, 'completed');
     const sent = ctx.sqlite
       .prepare(
-        `SELECT count(*) FROM messages WHERE campaign_id = ? AND phase = 'remainder' AND status = 'sent'`,
+        `SELECT count(*) FROM messages
+          WHERE campaign_id = ? AND phase = 'remainder' AND status = 'sent'`,
       )
       .pluck()
       .get(campaignId) as number;
@@ -108,7 +110,9 @@ export function completeRolloutIfSent(ctx: Context, campaignId: number): boolean
       event: 'rollout_completed',
       campaignId,
       campaignName: campaign.name,
-      message: `${campaign.name}: the rollout is complete; ${sent.toLocaleString('en')} emails went to the rest of the list.`,
+      message:
+        `${campaign.name}: the rollout is complete; ` +
+        `${sent.toLocaleString('en')} emails went to the rest of the list.`,
       detail: { sent },
     });
     return true;

@@ -73,7 +73,9 @@ export function commandHelp(command: Command): string {
     'Options:',
     ...optionLines({ ...command.options, ...GLOBAL_OPTIONS }),
     '',
-    `Exit codes: ${EXIT_CODES.map(([code, meaning]) => `${code} ${meaning.split(':')[0]}`).join(', ')}.`,
+    `Exit codes: ${EXIT_CODES.map(([code, meaning]) => `${code} ${meaning.split(':')[0]}`).join(
+      ', ',
+    )}.`,
     '',
   ].join('\n');
 }

@@ -35,7 +35,8 @@ function showGenerated(generated: Leadsplit['generated'], io: Io): void {
     'leadsplit generated credentials for this new database. Keep them now; the key and ' +
       'the password will not be shown again:\n\n' +
       `${lines.join('\n')}\n\n` +
-      'Set LEADSPLIT_API_KEY, LEADSPLIT_ADMIN_PASSWORD and LEADSPLIT_SECRET to choose your own.\n\n',
+      'Set LEADSPLIT_API_KEY, LEADSPLIT_ADMIN_PASSWORD and LEADSPLIT_SECRET ' +
+      'to choose your own.\n\n',
   );
 }
 
