@@ -1,4 +1,11 @@
-import * as echarts from 'echarts';
+import { BarChart, CustomChart, LineChart } from 'echarts/charts';
+import { GridComponent, LegendComponent } from 'echarts/components';
+import * as echarts from 'echarts/core';
+import { SVGRenderer } from 'echarts/renderers';
+import type { CustomSeriesRenderItemAPI } from 'echarts';
+
+// Only the parts drawn here: loading the whole of ECharts costs a second at every start.
+echarts.use([BarChart, CustomChart, LineChart, GridComponent, LegendComponent, SVGRenderer]);
 import type { CampaignReport } from '../reports/report';
 
 // Charts are drawn on the server by ECharts into SVG: they show without JavaScript, and the
@@ -58,7 +65,7 @@ export function ratioChart(report: CampaignReport): string {
       {
         type: 'custom',
         data: intervals,
-        renderItem: (_params: unknown, api: echarts.CustomSeriesRenderItemAPI) => {
+        renderItem: (_params: unknown, api: CustomSeriesRenderItemAPI) => {
           const x = api.value(0) as number;
           const low = api.coord([x, api.value(1)]);
           const high = api.coord([x, api.value(2)]);
