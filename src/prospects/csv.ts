@@ -1,6 +1,6 @@
-import { CsvError, parse } from 'csv-parse';
 import type { Readable } from 'node:stream';
-import { AppError, badRequest } from '../errors';
+import { badRequest } from '../errors';
+import { streamCsvRecords } from './csv-stream';
 import {
   emailProblem,
   field,
@@ -101,78 +101,23 @@ function toRecord(fields: string[], columns: Columns): ProspectRecord | string {
   };
 }
 
-export const tooLarge = (maxBytes: number) =>
-  new AppError(
-    413,
-    'payload_too_large',
-    `The upload is larger than ${Math.floor(maxBytes / 1024 / 1024)} MiB; ` +
-      'split it into smaller files.',
-  );
-
 /**
  * Reads a CSV upload as it streams in. Rows that cannot be used are listed with a reason;
  * a body that is not CSV at all, or has no email column, is refused whole.
  */
 export async function parseProspectCsv(input: Readable, maxBytes: number): Promise<ParsedUpload> {
-  const parser = parse({
-    bom: true,
-    relax_column_count: true,
-    skip_empty_lines: true,
-    // A runaway quote would otherwise swallow the rest of the file into one field.
-    max_record_size: 64 * 1024,
-  });
   const records: ParsedUpload['records'] = [];
   const rejected: RejectedRow[] = [];
   let columns: Columns | undefined;
-  let row = 0;
-  let bytes = 0;
 
-  await new Promise<void>((resolve, reject) => {
-    const fail = (error: unknown) => {
-      input.unpipe(parser);
-      input.resume();
-      reject(error);
-    };
-    input.on('error', fail);
-    input.on('data', (chunk: Buffer) => {
-      bytes += chunk.length;
-      if (bytes > maxBytes) fail(tooLarge(maxBytes));
-      else if (chunk.includes(0)) {
-        fail(badRequest('The upload is not a CSV text file (it has NUL bytes).'));
-      }
-    });
-    parser.on('error', (error) => fail(error));
-    parser.on('readable', () => {
-      try {
-        readRecords();
-      } catch (error) {
-        fail(error);
-      }
-    });
-    const readRecords = () => {
-      let fields: string[] | null;
-      while ((fields = parser.read() as string[] | null) !== null) {
-        row++;
-        if (!columns) {
-          try {
-            columns = readHeader(fields);
-          } catch (error) {
-            fail(error);
-            return;
-          }
-          continue;
-        }
-        const result = toRecord(fields, columns);
-        if (typeof result === 'string') rejected.push({ row, reason: result });
-        else records.push({ row, record: result });
-      }
-    };
-    parser.on('end', () => resolve());
-    input.pipe(parser);
-  }).catch((error: unknown) => {
-    // Only the parser's own complaints are about the file; anything else is a fault here.
-    if (!(error instanceof CsvError)) throw error;
-    throw badRequest(`The upload could not be read as CSV: ${error.message}`);
+  await streamCsvRecords(input, maxBytes, (fields, row) => {
+    if (!columns) {
+      columns = readHeader(fields);
+      return;
+    }
+    const result = toRecord(fields, columns);
+    if (typeof result === 'string') rejected.push({ row, reason: result });
+    else records.push({ row, record: result });
   });
 
   if (!columns) throw badRequest('The CSV is empty: it needs a header row with an "email" column.');

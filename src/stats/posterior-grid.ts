@@ -57,7 +57,7 @@ function solveLevel(a: number, b: number, mode: number, level: number, guess: nu
   }
 
   let t = outer;
-  // Breakpoints need not be exact: any nearby point serves as a panel edge.
+  // Breakpoints need not be exact: a nearby point serves as well as a panel edge.
   const tolerance = 1e-7 * (Math.abs(outer - mode) + 1e-300);
   for (let iteration = 0; iteration < 100; iteration++) {
     const excess = logDensity(t, a, b) - level;

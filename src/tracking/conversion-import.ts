@@ -1,8 +1,7 @@
-import { CsvError, parse } from 'csv-parse';
 import type { Readable } from 'node:stream';
 import type { Context } from '../context';
 import { badRequest } from '../errors';
-import { tooLarge } from '../prospects/csv';
+import { streamCsvRecords } from '../prospects/csv-stream';
 import { MAX_FIELD_LENGTH, MAX_ROW_LENGTH, normaliseColumn } from '../prospects/records';
 import {
   IMPORT_COLUMNS,
@@ -110,56 +109,18 @@ export async function parseConversionCsv(
   defaults: ImportDefaults,
   now: number,
 ): Promise<ParsedConversionUpload> {
-  const parser = parse({
-    bom: true,
-    relax_column_count: true,
-    skip_empty_lines: true,
-    // A runaway quote would otherwise swallow the rest of the file into one field.
-    max_record_size: 64 * 1024,
-  });
   const upload: ParsedConversionUpload = { reports: [], rejected: [] };
   let columns: Columns | undefined;
-  let row = 0;
-  let bytes = 0;
-  const takeRow = (fields: string[], known: Columns) => {
-    const read = rowFields(fields, known);
+
+  await streamCsvRecords(input, maxBytes, (fields, row) => {
+    if (!columns) {
+      columns = readHeader(fields, defaults);
+      return;
+    }
+    const read = rowFields(fields, columns);
     const report = typeof read === 'string' ? read : importRowReport(read, defaults, now);
     if (typeof report === 'string') upload.rejected.push({ row, reason: report });
     else upload.reports.push({ row, report: { ...report, source: 'import' } });
-  };
-
-  await new Promise<void>((resolve, reject) => {
-    const fail = (error: unknown) => {
-      input.unpipe(parser);
-      input.resume();
-      reject(error);
-    };
-    input.on('error', fail);
-    input.on('data', (chunk: Buffer) => {
-      bytes += chunk.length;
-      if (bytes > maxBytes) fail(tooLarge(maxBytes));
-      else if (chunk.includes(0)) fail(badRequest('The upload is not a CSV text file.'));
-    });
-    parser.on('error', fail);
-    parser.on('readable', () => {
-      // Anything thrown here would be lost in the stream and leave the request hanging.
-      try {
-        let fields: string[] | null;
-        while ((fields = parser.read() as string[] | null) !== null) {
-          row++;
-          if (columns) takeRow(fields, columns);
-          else columns = readHeader(fields, defaults);
-        }
-      } catch (error) {
-        fail(error);
-      }
-    });
-    parser.on('end', () => resolve());
-    input.pipe(parser);
-  }).catch((error: unknown) => {
-    if (!(error instanceof CsvError)) throw error;
-    // csv-parse's messages quote the offending text; say where instead.
-    throw badRequest(`The upload could not be read as CSV (line ${error.lines}).`);
   });
 
   if (!columns) {

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import pino from 'pino';
 import { createLeadsplit, type Leadsplit } from '../../src/index';
-import { TSX_IMPORT } from '../helpers';
+import { campaignBody, TSX_IMPORT } from '../helpers';
 
 const CLI = resolve(__dirname, '../../src/cli.ts');
 
@@ -85,14 +85,4 @@ export function cliSandbox(): Sandbox {
 
 /** A campaign file: two variants, half of the list in the test. */
 export const campaignJson = (overrides: Record<string, unknown> = {}) =>
-  JSON.stringify({
-    name: 'Spring offer',
-    goal: 'purchase',
-    testFraction: 0.5,
-    variants: [
-      { key: 'a', name: 'Plain', subject: 'Our spring offer' },
-      { key: 'b', name: 'Urgent', subject: 'Last days of the spring offer' },
-    ],
-    links: [{ key: 'shop', url: 'https://shop.example.com/spring' }],
-    ...overrides,
-  });
+  JSON.stringify(campaignBody(overrides));
