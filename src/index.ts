@@ -51,6 +51,11 @@ export interface LeadsplitOptions {
   clock?: () => Date;
   /** The largest prospect upload taken, in bytes (default 100 MiB). */
   maxImportBytes?: number;
+  /**
+   * Store clicks and opens from a thread with its own connection (default true), so that
+   * requests never wait on the database's writes. An in-memory database always writes inline.
+   */
+  hitWriterThread?: boolean;
 }
 
 export interface Leadsplit {
@@ -105,7 +110,7 @@ export function createLeadsplit(options: LeadsplitOptions): Leadsplit {
     ...options.sending,
   });
 
-  const hits = new HitRecorder(context);
+  const hits = new HitRecorder(context, { writerThread: options.hitWriterThread });
   const scheduler = new Scheduler(context, {
     ...DEFAULT_SCHEDULER_SETTINGS,
     ...options.scheduling,

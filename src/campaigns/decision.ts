@@ -65,12 +65,14 @@ export function decideWhenDue(
   if (!decision) return { done: false, nextAt: Math.min(now + checkEveryMs, deadline) };
 
   const decided: CampaignDecision = { ...decision, decidedAt: new Date(now).toISOString() };
-  ctx.sqlite.transaction(() => {
-    moveCampaign(ctx, campaignId, 'decided', { from: ['testing'] });
-    ctx.sqlite
-      .prepare('UPDATE campaigns SET decision = ? WHERE id = ?')
-      .run(JSON.stringify(decided), campaignId);
-  })();
+  ctx.sqlite
+    .transaction(() => {
+      moveCampaign(ctx, campaignId, 'decided', { from: ['testing'] });
+      ctx.sqlite
+        .prepare('UPDATE campaigns SET decision = ? WHERE id = ?')
+        .run(JSON.stringify(decided), campaignId);
+    })
+    .immediate();
   ctx.logger.info({ campaignId, ...decided }, 'campaign decided');
   ctx.notify({
     event: 'verdict',

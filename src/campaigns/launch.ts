@@ -60,20 +60,22 @@ export function enrollPending(ctx: Context, campaignId: number): EnrollmentResul
 
   const result: EnrollmentResult = { test: 0, remainder: 0, holdout: 0 };
   const ids = newMessageIds(pending.length);
-  ctx.sqlite.transaction(() => {
-    pending.forEach((prospectId, i) => {
-      const bucket = bucketFor(campaign.salt, prospectId);
-      const placement = place(bucket);
-      if (placement.phase === 'test') {
-        insertEnrollment.run(campaignId, prospectId, bucket, 'test', placement.variantId, now);
-        insertMessage.run(ids[i], campaignId, placement.variantId, prospectId, now);
-        result.test++;
-      } else {
-        insertEnrollment.run(campaignId, prospectId, bucket, placement.phase, null, now);
-        result[placement.phase]++;
-      }
-    });
-  })();
+  ctx.sqlite
+    .transaction(() => {
+      pending.forEach((prospectId, i) => {
+        const bucket = bucketFor(campaign.salt, prospectId);
+        const placement = place(bucket);
+        if (placement.phase === 'test') {
+          insertEnrollment.run(campaignId, prospectId, bucket, 'test', placement.variantId, now);
+          insertMessage.run(ids[i], campaignId, placement.variantId, prospectId, now);
+          result.test++;
+        } else {
+          insertEnrollment.run(campaignId, prospectId, bucket, placement.phase, null, now);
+          result[placement.phase]++;
+        }
+      });
+    })
+    .immediate();
 
   if (pending.length > 0) ctx.logger.info({ campaignId, ...result }, 'prospects enrolled');
   return result;

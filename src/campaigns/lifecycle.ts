@@ -50,34 +50,39 @@ export function moveCampaign(
 
 /** Pauses a running campaign: its queued emails wait until it is resumed. */
 export function pauseCampaign(ctx: Context, campaignId: number): void {
-  ctx.sqlite.transaction(() => moveCampaign(ctx, campaignId, 'paused'))();
+  ctx.sqlite.transaction(() => moveCampaign(ctx, campaignId, 'paused')).immediate();
 }
 
 /** Resumes a paused campaign where it was. */
 export function resumeCampaign(ctx: Context, campaignId: number): void {
-  ctx.sqlite.transaction(() => {
-    const row = ctx.sqlite
-      .prepare('SELECT status, paused_from AS pausedFrom FROM campaigns WHERE id = ?')
-      .get(campaignId) as { status: CampaignStatus; pausedFrom: CampaignStatus | null } | undefined;
-    if (row?.status !== 'paused' || !row.pausedFrom) {
-      requireCampaign(ctx, campaignId);
-      throw conflict('illegal_transition', `Campaign ${campaignId} is not paused.`, {
-        status: row?.status,
-      });
-    }
-    moveCampaign(ctx, campaignId, row.pausedFrom);
-  })();
+  ctx.sqlite
+    .transaction(() => {
+      const row = ctx.sqlite
+        .prepare('SELECT status, paused_from AS pausedFrom FROM campaigns WHERE id = ?')
+        .get(campaignId) as
+        { status: CampaignStatus; pausedFrom: CampaignStatus | null } | undefined;
+      if (row?.status !== 'paused' || !row.pausedFrom) {
+        requireCampaign(ctx, campaignId);
+        throw conflict('illegal_transition', `Campaign ${campaignId} is not paused.`, {
+          status: row?.status,
+        });
+      }
+      moveCampaign(ctx, campaignId, row.pausedFrom);
+    })
+    .immediate();
 }
 
 /** Cancels a campaign: nothing more is sent; what was measured stays readable. */
 export function cancelCampaign(ctx: Context, campaignId: number): void {
-  ctx.sqlite.transaction(() => {
-    moveCampaign(ctx, campaignId, 'cancelled');
-    ctx.sqlite
-      .prepare(
-        `UPDATE messages SET status = 'cancelled', error = 'campaign cancelled'
+  ctx.sqlite
+    .transaction(() => {
+      moveCampaign(ctx, campaignId, 'cancelled');
+      ctx.sqlite
+        .prepare(
+          `UPDATE messages SET status = 'cancelled', error = 'campaign cancelled'
           WHERE campaign_id = ? AND status = 'queued'`,
-      )
-      .run(campaignId);
-  })();
+        )
+        .run(campaignId);
+    })
+    .immediate();
 }

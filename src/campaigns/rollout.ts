@@ -87,34 +87,36 @@ export function rolloutCampaign(
 
 /** Completes a rolling-out campaign once none of its emails is waiting or on its way. */
 export function completeRolloutIfSent(ctx: Context, campaignId: number): boolean {
-  return ctx.sqlite.transaction(() => {
-    const campaign = requireCampaign(ctx, campaignId);
-    if (campaign.status !== 'rolling_out') return false;
-    const waiting = ctx.sqlite
-      .prepare(
-        `SELECT EXISTS (SELECT 1 FROM messages
+  return ctx.sqlite
+    .transaction(() => {
+      const campaign = requireCampaign(ctx, campaignId);
+      if (campaign.status !== 'rolling_out') return false;
+      const waiting = ctx.sqlite
+        .prepare(
+          `SELECT EXISTS (SELECT 1 FROM messages
           WHERE campaign_id = ? AND phase = 'remainder' AND status IN ('queued', 'sending'))`,
-      )
-      .pluck()
-      .get(campaignId);
-    if (waiting) return false;
-    moveCampaign(ctx, campaignId, 'completed');
-    const sent = ctx.sqlite
-      .prepare(
-        `SELECT count(*) FROM messages
+        )
+        .pluck()
+        .get(campaignId);
+      if (waiting) return false;
+      moveCampaign(ctx, campaignId, 'completed');
+      const sent = ctx.sqlite
+        .prepare(
+          `SELECT count(*) FROM messages
           WHERE campaign_id = ? AND phase = 'remainder' AND status = 'sent'`,
-      )
-      .pluck()
-      .get(campaignId) as number;
-    ctx.notify({
-      event: 'rollout_completed',
-      campaignId,
-      campaignName: campaign.name,
-      message:
-        `${campaign.name}: the rollout is complete; ` +
-        `${sent.toLocaleString('en')} emails went to the rest of the list.`,
-      detail: { sent },
-    });
-    return true;
-  })();
+        )
+        .pluck()
+        .get(campaignId) as number;
+      ctx.notify({
+        event: 'rollout_completed',
+        campaignId,
+        campaignName: campaign.name,
+        message:
+          `${campaign.name}: the rollout is complete; ` +
+          `${sent.toLocaleString('en')} emails went to the rest of the list.`,
+        detail: { sent },
+      });
+      return true;
+    })
+    .immediate();
 }

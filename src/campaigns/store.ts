@@ -126,70 +126,74 @@ function insertVariantsAndLinks(
 export function createCampaign(ctx: Context, input: CreateCampaignInput): CampaignView {
   const now = ctx.clock().getTime();
 
-  const id = ctx.sqlite.transaction(() => {
-    const row = ctx.db
-      .insert(campaigns)
-      .values({
-        name: input.name,
-        goal: input.goal,
-        status: 'draft',
-        testFraction: input.testFraction,
-        confidence: input.confidence,
-        minimumDetectableEffect: input.minimumDetectableEffect,
-        salt: randomBytes(16).toString('hex'),
-        fromEmail: input.fromEmail ?? null,
-        replyTo: input.replyTo ?? null,
-        postalAddress: input.postalAddress ?? null,
-        fieldDefaults: input.fieldDefaults ? JSON.stringify(input.fieldDefaults) : null,
-        attributionWindowDays: input.attributionWindowDays,
-        testDurationHours: input.testDurationHours,
-        autoRollout: input.autoRollout,
-        holdoutFraction: input.holdoutFraction,
-        noWinnerRule: input.noWinnerRule,
-        createdAt: now,
-        updatedAt: now,
-      })
-      .returning({ id: campaigns.id })
-      .get();
-    insertVariantsAndLinks(ctx, row.id, input.variants, input.links);
-    checkCampaignEmails(ctx, row.id);
-    return row.id;
-  })();
+  const id = ctx.sqlite
+    .transaction(() => {
+      const row = ctx.db
+        .insert(campaigns)
+        .values({
+          name: input.name,
+          goal: input.goal,
+          status: 'draft',
+          testFraction: input.testFraction,
+          confidence: input.confidence,
+          minimumDetectableEffect: input.minimumDetectableEffect,
+          salt: randomBytes(16).toString('hex'),
+          fromEmail: input.fromEmail ?? null,
+          replyTo: input.replyTo ?? null,
+          postalAddress: input.postalAddress ?? null,
+          fieldDefaults: input.fieldDefaults ? JSON.stringify(input.fieldDefaults) : null,
+          attributionWindowDays: input.attributionWindowDays,
+          testDurationHours: input.testDurationHours,
+          autoRollout: input.autoRollout,
+          holdoutFraction: input.holdoutFraction,
+          noWinnerRule: input.noWinnerRule,
+          createdAt: now,
+          updatedAt: now,
+        })
+        .returning({ id: campaigns.id })
+        .get();
+      insertVariantsAndLinks(ctx, row.id, input.variants, input.links);
+      checkCampaignEmails(ctx, row.id);
+      return row.id;
+    })
+    .immediate();
 
   ctx.logger.info({ campaignId: id }, 'campaign created');
   return getCampaign(ctx, id);
 }
 
 export function updateCampaign(ctx: Context, id: number, input: UpdateCampaignInput): CampaignView {
-  ctx.sqlite.transaction(() => {
-    const current = requireCampaign(ctx, id);
-    if (current.status !== 'draft') {
-      throw conflict(
-        'campaign_not_draft',
-        `Campaign ${id} is ${current.status}; only a draft campaign can be edited.`,
-        { status: current.status },
-      );
-    }
+  ctx.sqlite
+    .transaction(() => {
+      const current = requireCampaign(ctx, id);
+      if (current.status !== 'draft') {
+        throw conflict(
+          'campaign_not_draft',
+          `Campaign ${id} is ${current.status}; only a draft campaign can be edited.`,
+          { status: current.status },
+        );
+      }
 
-    const { variants: variantList, links: linkList, fieldDefaults, ...fields } = input;
-    ctx.db
-      .update(campaigns)
-      .set({
-        ...fields,
-        ...(fieldDefaults ? { fieldDefaults: JSON.stringify(fieldDefaults) } : {}),
-        updatedAt: ctx.clock().getTime(),
-      })
-      .where(eq(campaigns.id, id))
-      .run();
-    if (variantList) {
-      ctx.db.delete(variants).where(eq(variants.campaignId, id)).run();
-    }
-    if (linkList) {
-      ctx.db.delete(links).where(eq(links.campaignId, id)).run();
-    }
-    insertVariantsAndLinks(ctx, id, variantList ?? [], linkList ?? []);
-    checkCampaignEmails(ctx, id);
-  })();
+      const { variants: variantList, links: linkList, fieldDefaults, ...fields } = input;
+      ctx.db
+        .update(campaigns)
+        .set({
+          ...fields,
+          ...(fieldDefaults ? { fieldDefaults: JSON.stringify(fieldDefaults) } : {}),
+          updatedAt: ctx.clock().getTime(),
+        })
+        .where(eq(campaigns.id, id))
+        .run();
+      if (variantList) {
+        ctx.db.delete(variants).where(eq(variants.campaignId, id)).run();
+      }
+      if (linkList) {
+        ctx.db.delete(links).where(eq(links.campaignId, id)).run();
+      }
+      insertVariantsAndLinks(ctx, id, variantList ?? [], linkList ?? []);
+      checkCampaignEmails(ctx, id);
+    })
+    .immediate();
 
   ctx.logger.info({ campaignId: id }, 'campaign updated');
   return getCampaign(ctx, id);

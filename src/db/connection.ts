@@ -11,6 +11,18 @@ export type Db = BetterSQLite3Database<typeof schema>;
 
 const MIGRATIONS_FOLDER = resolve(dirname(fileURLToPath(import.meta.url)), '../../migrations');
 
+/** What every connection to the database sets, the hit writer thread's included. */
+export const CONNECTION_PRAGMAS = [
+  'busy_timeout = 5000',
+  // NORMAL is durable across process crashes, which is the failure this product must survive.
+  'synchronous = NORMAL',
+  'foreign_keys = ON',
+  // A larger page cache and memory-mapped reads keep the hot indexes (tracking lookups,
+  // funnel counts) in memory instead of going through the file system for each page.
+  'cache_size = -65536',
+  'mmap_size = 268435456',
+];
+
 /** Opens (or adopts) a SQLite database and sets the pragmas leadsplit relies on. */
 export function openDatabase(database: string | Sqlite): { sqlite: Sqlite; db: Db } {
   let sqlite: Sqlite;
@@ -21,16 +33,10 @@ export function openDatabase(database: string | Sqlite): { sqlite: Sqlite; db: D
     sqlite = database;
   }
 
-  // WAL lets readers (reports) run while the send queue and tracking hits write; NORMAL is
-  // durable across process crashes, which is the failure this product must survive.
-  sqlite.pragma('busy_timeout = 5000');
+  for (const pragma of CONNECTION_PRAGMAS) sqlite.pragma(pragma);
+  // WAL lets readers (reports) run while the send queue and tracking hits write; it is a
+  // property of the file, kept once set.
   sqlite.pragma('journal_mode = WAL');
-  sqlite.pragma('synchronous = NORMAL');
-  sqlite.pragma('foreign_keys = ON');
-  // A larger page cache and memory-mapped reads keep the hot indexes (tracking lookups,
-  // funnel counts) in memory instead of going through the file system for each page.
-  sqlite.pragma('cache_size = -65536');
-  sqlite.pragma('mmap_size = 268435456');
 
   return { sqlite, db: drizzle(sqlite, { schema }) };
 }

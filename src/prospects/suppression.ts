@@ -13,20 +13,22 @@ export function suppressProspect(
   prospectId: number,
   status: SuppressionStatus,
 ): { cancelled: number } {
-  return ctx.sqlite.transaction(() => {
-    ctx.sqlite
-      .prepare(
-        `UPDATE prospects SET status = ? WHERE id = ? AND status != 'complained'
+  return ctx.sqlite
+    .transaction(() => {
+      ctx.sqlite
+        .prepare(
+          `UPDATE prospects SET status = ? WHERE id = ? AND status != 'complained'
            AND (status = 'active' OR ? = 'complained')`,
-      )
-      .run(status, prospectId, status);
-    const cancelled = ctx.sqlite
-      .prepare(
-        `UPDATE messages SET status = 'cancelled', error = ?
+        )
+        .run(status, prospectId, status);
+      const cancelled = ctx.sqlite
+        .prepare(
+          `UPDATE messages SET status = 'cancelled', error = ?
           WHERE prospect_id = ? AND status = 'queued'`,
-      )
-      .run(`prospect ${status}`, prospectId).changes;
-    ctx.logger.info({ prospectId, status, cancelled }, 'prospect suppressed');
-    return { cancelled };
-  })();
+        )
+        .run(`prospect ${status}`, prospectId).changes;
+      ctx.logger.info({ prospectId, status, cancelled }, 'prospect suppressed');
+      return { cancelled };
+    })
+    .immediate();
 }

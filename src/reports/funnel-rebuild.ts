@@ -91,15 +91,17 @@ export interface FunnelRebuild {
  */
 export function rebuildFunnelCounts(ctx: Context, campaignId: number): FunnelRebuild {
   const { sqlite } = ctx;
-  return sqlite.transaction((): FunnelRebuild => {
-    for (const table of ['funnel_counts', 'daily_leads', 'channel_counts']) {
-      sqlite.prepare(`DELETE FROM ${table} WHERE campaign_id = ?`).run(campaignId);
-    }
+  return sqlite
+    .transaction((): FunnelRebuild => {
+      for (const table of ['funnel_counts', 'daily_leads', 'channel_counts']) {
+        sqlite.prepare(`DELETE FROM ${table} WHERE campaign_id = ?`).run(campaignId);
+      }
 
-    return {
-      funnelCounts: sqlite.prepare(FUNNEL_COUNTS).run({ campaignId }).changes,
-      dailyLeads: sqlite.prepare(DAILY_LEADS).run({ campaignId }).changes,
-      channelCounts: sqlite.prepare(CHANNEL_COUNTS).run({ campaignId }).changes,
-    };
-  })();
+      return {
+        funnelCounts: sqlite.prepare(FUNNEL_COUNTS).run({ campaignId }).changes,
+        dailyLeads: sqlite.prepare(DAILY_LEADS).run({ campaignId }).changes,
+        channelCounts: sqlite.prepare(CHANNEL_COUNTS).run({ campaignId }).changes,
+      };
+    })
+    .immediate();
 }

@@ -157,51 +157,59 @@ export function settleBatch(
       WHERE id = ? AND status IN ('in_flight', 'unknown')`,
   );
 
-  sqlite.transaction(() => {
-    if (!(outcome instanceof MailerError)) {
-      sqlite
-        .prepare(
-          `UPDATE messages SET status = 'sent', sent_at = ?, provider_message_id = ?, error = NULL
+  sqlite
+    .transaction(() => {
+      if (!(outcome instanceof MailerError)) {
+        sqlite
+          .prepare(
+            `UPDATE messages SET status = 'sent', sent_at = ?, provider_message_id = ?, error = NULL
             WHERE batch_id = ? AND status IN ('sending', 'unknown')`,
-        )
-        .run(now, outcome.providerMessageId ?? null, batchId);
-      finish.run('sent', now, outcome.providerMessageId ?? null, null, batchId);
-      return;
-    }
-
-    if (outcome.kind === 'unknown') {
-      sqlite
-        .prepare(
-          `UPDATE messages SET status = 'unknown', error = ?
-            WHERE batch_id = ? AND status = 'sending'`,
-        )
-        .run(outcome.message, batchId);
-      finish.run('unknown', now, null, outcome.message, batchId);
-      return;
-    }
-
-    const inFlight = sqlite
-      .prepare(`SELECT 1 FROM send_batches WHERE id = ? AND status = 'in_flight'`)
-      .get(batchId);
-    if (!inFlight) return;
-    const rows = sqlite
-      .prepare(`SELECT id, attempts FROM messages WHERE batch_id = ? AND status = 'sending'`)
-      .all(batchId) as { id: string; attempts: number }[];
-    const fail = sqlite.prepare(`UPDATE messages SET status = 'failed', error = ? WHERE id = ?`);
-    const requeue = sqlite.prepare(
-      `UPDATE messages SET status = 'queued', next_attempt_at = ?, error = ? WHERE id = ?`,
-    );
-    const attempts = rows[0]?.attempts ?? 1;
-    const delay = retryDelay(settings, attempts, outcome.options.retryAfterMs);
-    for (const row of rows) {
-      if (outcome.kind === 'reject' || row.attempts >= settings.maxAttempts) {
-        fail.run(outcome.message, row.id);
-      } else {
-        requeue.run(now + delay, outcome.message, row.id);
+          )
+          .run(now, outcome.providerMessageId ?? null, batchId);
+        finish.run('sent', now, outcome.providerMessageId ?? null, null, batchId);
+        return;
       }
-    }
-    finish.run(outcome.kind === 'reject' ? 'failed' : 'retry', now, null, outcome.message, batchId);
-  })();
+
+      if (outcome.kind === 'unknown') {
+        sqlite
+          .prepare(
+            `UPDATE messages SET status = 'unknown', error = ?
+            WHERE batch_id = ? AND status = 'sending'`,
+          )
+          .run(outcome.message, batchId);
+        finish.run('unknown', now, null, outcome.message, batchId);
+        return;
+      }
+
+      const inFlight = sqlite
+        .prepare(`SELECT 1 FROM send_batches WHERE id = ? AND status = 'in_flight'`)
+        .get(batchId);
+      if (!inFlight) return;
+      const rows = sqlite
+        .prepare(`SELECT id, attempts FROM messages WHERE batch_id = ? AND status = 'sending'`)
+        .all(batchId) as { id: string; attempts: number }[];
+      const fail = sqlite.prepare(`UPDATE messages SET status = 'failed', error = ? WHERE id = ?`);
+      const requeue = sqlite.prepare(
+        `UPDATE messages SET status = 'queued', next_attempt_at = ?, error = ? WHERE id = ?`,
+      );
+      const attempts = rows[0]?.attempts ?? 1;
+      const delay = retryDelay(settings, attempts, outcome.options.retryAfterMs);
+      for (const row of rows) {
+        if (outcome.kind === 'reject' || row.attempts >= settings.maxAttempts) {
+          fail.run(outcome.message, row.id);
+        } else {
+          requeue.run(now + delay, outcome.message, row.id);
+        }
+      }
+      finish.run(
+        outcome.kind === 'reject' ? 'failed' : 'retry',
+        now,
+        null,
+        outcome.message,
+        batchId,
+      );
+    })
+    .immediate();
 
   const level = outcome instanceof MailerError ? 'warn' : 'info';
   ctx.logger[level](
@@ -240,25 +248,27 @@ export async function recoverLostBatches(ctx: Context, mailer: Mailer): Promise<
         ? await mailer.delivered(batch.campaignId, ids)
         : undefined;
 
-    ctx.sqlite.transaction(() => {
-      const claimed = ctx.sqlite
-        .prepare(
-          `UPDATE send_batches SET status = ?, finished_at = ?
+    ctx.sqlite
+      .transaction(() => {
+        const claimed = ctx.sqlite
+          .prepare(
+            `UPDATE send_batches SET status = ?, finished_at = ?
             WHERE id = ? AND status = 'in_flight'`,
-        )
-        .run(delivered ? 'sent' : 'unknown', now, batch.id);
-      // Another worker may have settled it meanwhile; then it is theirs.
-      if (claimed.changes === 0) return;
-      const mark = ctx.sqlite.prepare(
-        `UPDATE messages SET status = ?, sent_at = ?, error = ?
+          )
+          .run(delivered ? 'sent' : 'unknown', now, batch.id);
+        // Another worker may have settled it meanwhile; then it is theirs.
+        if (claimed.changes === 0) return;
+        const mark = ctx.sqlite.prepare(
+          `UPDATE messages SET status = ?, sent_at = ?, error = ?
           WHERE id = ? AND status = 'sending'`,
-      );
-      for (const id of ids) {
-        if (!delivered) mark.run('unknown', null, 'in flight when its worker stopped', id);
-        else if (delivered.has(id)) mark.run('sent', now, null, id);
-        else mark.run('queued', null, null, id);
-      }
-    })();
+        );
+        for (const id of ids) {
+          if (!delivered) mark.run('unknown', null, 'in flight when its worker stopped', id);
+          else if (delivered.has(id)) mark.run('sent', now, null, id);
+          else mark.run('queued', null, null, id);
+        }
+      })
+      .immediate();
     ctx.logger.warn(
       {
         batchId: batch.id,

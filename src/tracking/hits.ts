@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Statement } from 'better-sqlite3';
 import type { Context } from '../context';
+import { createHitWriter, type HitRow, type HitWriter } from './hit-writer';
 import { isMessageId } from './message-id';
 import { ALL_LINKS_WINDOW_MS, clickMachineReason, openMachineReason } from './machine-filter';
 import { conversionToken } from './token';
@@ -33,18 +34,6 @@ interface CampaignLink {
   count: number;
 }
 
-interface PendingEvent {
-  messageId: string;
-  campaignId: number;
-  variantId: number;
-  type: 'clicked' | 'opened';
-  at: number;
-  linkKey: string | null;
-  userAgent: string | null;
-  ipHash: string | null;
-  machineReason: string | null;
-}
-
 /** Appends lsid=<token> to an address, leaving its query string and fragment as they were. */
 export function withToken(url: string, token: string): string {
   const hash = url.indexOf('#');
@@ -71,18 +60,15 @@ export function hashNetwork(secret: string, ip: string | undefined): string | nu
 }
 
 /**
- * TODO: the click route reaches about 0.6 of a bare Express 302's throughput on the 2-core
- * machine (bench/tracking.bench.ts), short of the 0.7 aimed at. Left per click: the funnel
- * triggers on each buffered insert (~5 µs), the lookup (~3 µs), the token's HMAC and the
- * network hash; aggregating the funnel counts per flush in code would take most of the first.
- *
  * Records clicks and opens for the public tracking routes. Each request costs one indexed
- * lookup; the hit itself joins a write-behind buffer that is written in one transaction every
- * FLUSH_INTERVAL_MS and on close(), which is what lets a tracking hit cost little more than
- * answering it.
+ * lookup; the hit itself joins a write-behind buffer that is handed to the hit writer (a
+ * thread of its own for a database file) every FLUSH_INTERVAL_MS, and stored at once by
+ * flush() and close(). That is what lets a tracking hit cost little more than answering it.
  */
 export class HitRecorder {
-  private buffer: PendingEvent[] = [];
+  private buffer: HitRow[] = [];
+  /** Stores what the buffer hands over. */
+  readonly writer: HitWriter;
   private readonly timer: NodeJS.Timeout;
   /** Recent clicks per message, for the every-link-in-a-second rule. */
   private readonly recentClicks = new Map<string, { linkKey: string; at: number }[]>();
@@ -94,10 +80,13 @@ export class HitRecorder {
    */
   private readonly linksByCampaign = new Map<number, Map<string, CampaignLink>>();
   private readonly findMessage: Statement;
-  private readonly insert: Statement;
   private readonly flagClicks: Statement;
 
-  constructor(private readonly ctx: Context) {
+  constructor(
+    private readonly ctx: Context,
+    options: { writerThread?: boolean } = {},
+  ) {
+    this.writer = createHitWriter(ctx, options.writerThread ?? true);
     this.findClick = ctx.sqlite.prepare(
       // The covering index answers from one b-tree; SQLite would otherwise take the primary
       // key's index and then read the row.
@@ -110,16 +99,11 @@ export class HitRecorder {
     this.findMessage = ctx.sqlite.prepare(
       `SELECT campaign_id AS campaignId, variant_id AS variantId FROM messages WHERE id = ?`,
     );
-    this.insert = ctx.sqlite.prepare(
-      `INSERT INTO events (message_id, campaign_id, variant_id, type, occurred_at, link_key,
-         user_agent, ip_hash, machine, machine_reason)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    );
     this.flagClicks = ctx.sqlite.prepare(
       `UPDATE events SET machine = 1, machine_reason = ?
         WHERE message_id = ? AND type = 'clicked' AND occurred_at >= ? AND machine = 0`,
     );
-    this.timer = setInterval(() => this.flush(), FLUSH_INTERVAL_MS);
+    this.timer = setInterval(() => this.handOver(), FLUSH_INTERVAL_MS);
     this.timer.unref();
   }
 
@@ -181,17 +165,18 @@ export class HitRecorder {
     earlier.push({ linkKey: target.linkKey, at });
     this.recentClicks.set(target.messageId, earlier);
 
-    this.push({
-      messageId: target.messageId,
-      campaignId: target.campaignId,
-      variantId: target.variantId,
-      type: 'clicked',
+    this.push([
+      target.messageId,
+      target.campaignId,
+      target.variantId,
+      'clicked',
       at,
-      linkKey: target.linkKey,
-      userAgent: hit.userAgent?.slice(0, 512) ?? null,
-      ipHash: hashNetwork(this.ctx.secret, hit.ip),
-      machineReason: reason,
-    });
+      target.linkKey,
+      hit.userAgent?.slice(0, 512) ?? null,
+      hashNetwork(this.ctx.secret, hit.ip),
+      reason === null ? 0 : 1,
+      reason,
+    ]);
     if (reason === 'every link clicked within a second') {
       // The earlier clicks of the sweep looked human one at a time; now they are not.
       this.flush();
@@ -205,52 +190,40 @@ export class HitRecorder {
     const message = this.findMessage.get(messageId) as
       { campaignId: number; variantId: number } | undefined;
     if (!message) return;
-    this.push({
+    const reason = openMachineReason({ userAgent: hit.userAgent });
+    this.push([
       messageId,
-      ...message,
-      type: 'opened',
-      at: this.ctx.clock().getTime(),
-      linkKey: null,
-      userAgent: hit.userAgent?.slice(0, 512) ?? null,
-      ipHash: hashNetwork(this.ctx.secret, hit.ip),
-      machineReason: openMachineReason({ userAgent: hit.userAgent }),
-    });
+      message.campaignId,
+      message.variantId,
+      'opened',
+      this.ctx.clock().getTime(),
+      null,
+      hit.userAgent?.slice(0, 512) ?? null,
+      hashNetwork(this.ctx.secret, hit.ip),
+      reason === null ? 0 : 1,
+      reason,
+    ]);
   }
 
-  private push(event: PendingEvent): void {
-    this.buffer.push(event);
-    if (this.buffer.length >= FLUSH_AT_ROWS) this.flush();
+  private push(row: HitRow): void {
+    this.buffer.push(row);
+    if (this.buffer.length >= FLUSH_AT_ROWS) this.handOver();
   }
 
-  /** Writes every buffered hit in one transaction. */
-  flush(): void {
-    if (this.buffer.length > 0 && this.ctx.sqlite.open) {
+  /** Hands the buffered hits to the writer, which stores them soon. */
+  private handOver(): void {
+    if (this.buffer.length > 0) {
       const rows = this.buffer;
       this.buffer = [];
-      try {
-        this.ctx.sqlite.transaction(() => {
-          for (const e of rows) {
-            this.insert.run(
-              e.messageId,
-              e.campaignId,
-              e.variantId,
-              e.type,
-              e.at,
-              e.linkKey,
-              e.userAgent,
-              e.ipHash,
-              e.machineReason === null ? 0 : 1,
-              e.machineReason,
-            );
-          }
-        })();
-      } catch (error) {
-        // Put them back: the next tick tries again (a busy database, say).
-        this.buffer = rows.concat(this.buffer);
-        this.ctx.logger.error({ err: error, pending: this.buffer.length }, 'hit flush failed');
-      }
+      this.writer.write(rows);
     }
     this.forgetOldClicks();
+  }
+
+  /** Stores every hit recorded so far before it returns. */
+  flush(): void {
+    this.handOver();
+    this.writer.settle();
   }
 
   private forgetOldClicks(): void {
@@ -263,6 +236,7 @@ export class HitRecorder {
   /** Stops the timer and writes what is left. */
   close(): void {
     clearInterval(this.timer);
-    this.flush();
+    this.handOver();
+    this.writer.close();
   }
 }

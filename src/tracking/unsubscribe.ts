@@ -51,19 +51,21 @@ export function unsubscribeByMessage(ctx: Context, messageId: string): boolean {
   const message = findMessage(ctx, messageId);
   if (!message) return false;
 
-  ctx.sqlite.transaction(() => {
-    const already = ctx.sqlite
-      .prepare(`SELECT 1 FROM events WHERE message_id = ? AND type = 'unsubscribed'`)
-      .get(messageId);
-    if (!already) {
-      ctx.sqlite
-        .prepare(
-          `INSERT INTO events (message_id, campaign_id, variant_id, type, occurred_at)
+  ctx.sqlite
+    .transaction(() => {
+      const already = ctx.sqlite
+        .prepare(`SELECT 1 FROM events WHERE message_id = ? AND type = 'unsubscribed'`)
+        .get(messageId);
+      if (!already) {
+        ctx.sqlite
+          .prepare(
+            `INSERT INTO events (message_id, campaign_id, variant_id, type, occurred_at)
            VALUES (?, ?, ?, 'unsubscribed', ?)`,
-        )
-        .run(messageId, message.campaignId, message.variantId, ctx.clock().getTime());
-    }
-    suppressProspect(ctx, message.prospectId, 'unsubscribed');
-  })();
+          )
+          .run(messageId, message.campaignId, message.variantId, ctx.clock().getTime());
+      }
+      suppressProspect(ctx, message.prospectId, 'unsubscribed');
+    })
+    .immediate();
   return true;
 }
