@@ -16,7 +16,20 @@ const NO_STORE = {
   Expires: '0',
 };
 
-const REDIRECT_HEADERS = { ...NO_STORE, 'Referrer-Policy': 'no-referrer', 'Content-Length': '0' };
+/**
+ * A redirect is never cached by default, so no-store alone keeps proxies from replaying it;
+ * the referrer stays behind so that the destination cannot see the message id.
+ */
+const redirectHeaders = (location: string) => [
+  'Location',
+  location,
+  'Cache-Control',
+  'no-store',
+  'Referrer-Policy',
+  'no-referrer',
+  'Content-Length',
+  '0',
+];
 
 const hitOf = (req: Request) => ({ userAgent: req.get('user-agent'), ip: req.ip });
 
@@ -49,7 +62,7 @@ export function clickRoute(hits: HitRecorder): RequestHandler {
       return;
     }
     if (req.method === 'GET') hits.recordClick(target, hitOf(req));
-    res.writeHead(302, { ...REDIRECT_HEADERS, Location: target.destination }).end();
+    res.writeHead(302, redirectHeaders(target.destination)).end();
   };
 }
 
@@ -57,6 +70,7 @@ export function clickRoute(hits: HitRecorder): RequestHandler {
 const CLICK_PATH = /^\/t\/c\/([^/?#]{1,100})\/([^/?#]{1,200})\/?(?:\?.*)?$/;
 
 function decodePart(part: string): string {
+  if (!part.includes('%')) return part;
   try {
     return decodeURIComponent(part);
   } catch {

@@ -43,6 +43,10 @@ export function withToken(url: string, token: string): string {
   return `${base}${joiner}lsid=${encodeURIComponent(token)}${fragment}`;
 }
 
+/** Networks hashed lately: a few networks (mail scanners, privacy proxies) send most hits. */
+const networkHashes = new Map<string, string>();
+const NETWORK_HASHES_KEPT = 10_000;
+
 /**
  * The network a client is in, not the client: IPv4 to /24, IPv6 to /48, hashed with the
  * installation's secret, so hits from one place can be told apart without storing addresses.
@@ -56,7 +60,14 @@ export function hashNetwork(secret: string, ip: string | undefined): string | nu
     const groups = ip.split('%')[0]!.split(':');
     network = `${groups.slice(0, 3).join(':')}::/48`;
   } else return null;
-  return createHash('sha256').update(`${secret}:${network}`).digest('base64url').slice(0, 16);
+  const key = `${secret}:${network}`;
+  let hash = networkHashes.get(key);
+  if (hash === undefined) {
+    hash = createHash('sha256').update(key).digest('base64url').slice(0, 16);
+    if (networkHashes.size >= NETWORK_HASHES_KEPT) networkHashes.clear();
+    networkHashes.set(key, hash);
+  }
+  return hash;
 }
 
 /**
@@ -87,12 +98,14 @@ export class HitRecorder {
     options: { writerThread?: boolean } = {},
   ) {
     this.writer = createHitWriter(ctx, options.writerThread ?? true);
-    this.findClick = ctx.sqlite.prepare(
-      // The covering index answers from one b-tree; SQLite would otherwise take the primary
-      // key's index and then read the row.
-      `SELECT campaign_id AS campaignId, variant_id AS variantId, sent_at AS sentAt
-         FROM messages INDEXED BY messages_lookup WHERE id = ?`,
-    );
+    this.findClick = ctx.sqlite
+      .prepare(
+        // The covering index answers from one b-tree; SQLite would otherwise take the primary
+        // key's index and then read the row.
+        `SELECT campaign_id, variant_id, sent_at FROM messages INDEXED BY messages_lookup
+        WHERE id = ?`,
+      )
+      .raw();
     this.findLinks = ctx.sqlite.prepare(
       `SELECT key, url, append_token AS appendToken FROM links WHERE campaign_id = ?`,
     );
@@ -112,17 +125,17 @@ export class HitRecorder {
     if (!isMessageId(messageId) || linkKey.length === 0 || linkKey.length > MAX_LINK_KEY) {
       return undefined;
     }
-    const row = this.findClick.get(messageId) as
-      { campaignId: number; variantId: number; sentAt: number | null } | undefined;
+    const row = this.findClick.get(messageId) as [number, number, number | null] | undefined;
     if (!row) return undefined;
-    const link = this.linksOf(row.campaignId).get(linkKey);
+    const [campaignId, variantId, sentAt] = row;
+    const link = this.linksOf(campaignId).get(linkKey);
     if (!link) return undefined;
     return {
       messageId,
       linkKey,
-      campaignId: row.campaignId,
-      variantId: row.variantId,
-      sentAt: row.sentAt,
+      campaignId,
+      variantId,
+      sentAt,
       linkCount: link.count,
       destination: link.appendToken
         ? withToken(link.url, conversionToken(this.ctx.secret, messageId))
@@ -151,9 +164,8 @@ export class HitRecorder {
 
   recordClick(target: ClickTarget, hit: HitContext): void {
     const at = this.ctx.clock().getTime();
-    const earlier = (this.recentClicks.get(target.messageId) ?? []).filter(
-      (c) => at - c.at <= ALL_LINKS_WINDOW_MS,
-    );
+    const previous = this.recentClicks.get(target.messageId);
+    const earlier = previous ? previous.filter((c) => at - c.at <= ALL_LINKS_WINDOW_MS) : [];
     const reason = clickMachineReason({
       userAgent: hit.userAgent,
       at,
