@@ -99,6 +99,31 @@ export function campaignBody(overrides: Record<string, unknown> = {}) {
   };
 }
 
+/**
+ * Creates a campaign (the shared body with `overrides`), imports `prospects` prospects,
+ * launches it and sends every message now due; answers the stored campaign, its id and the
+ * ids of its messages, in order.
+ */
+export async function sendCampaign(
+  app: TestApp,
+  overrides: Record<string, unknown> = {},
+  prospects = 6,
+): Promise<{ campaign: Record<string, unknown>; campaignId: number; messageIds: string[] }> {
+  const { body } = await app.api.post('/api/campaigns').send(campaignBody(overrides)).expect(201);
+  await app.api
+    .post(`/api/campaigns/${body.id}/prospects`)
+    .type('text/csv')
+    .send(prospectCsv(prospects))
+    .expect(200);
+  await app.api.post(`/api/campaigns/${body.id}/launch`).expect(200);
+  await app.leadsplit.worker.drain();
+  const messageIds = app.leadsplit.context.sqlite
+    .prepare('SELECT id FROM messages WHERE campaign_id = ? ORDER BY id')
+    .pluck()
+    .all(body.id) as string[];
+  return { campaign: body, campaignId: body.id as number, messageIds };
+}
+
 /** A CSV of `count` prospects, user0@example.com onwards. */
 export function prospectCsv(count: number, start = 0, extra = ''): string {
   const lines = [`email,first_name,source${extra ? ',' + extra : ''}`];

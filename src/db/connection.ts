@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import * as schema from './schema';
 
 export type Sqlite = Database.Database;
-export type Db = BetterSQLite3Database<typeof schema>;
+export type Db = BetterSQLite3Database<typeof schema> & { $client: Sqlite };
 
 const MIGRATIONS_FOLDER = resolve(dirname(fileURLToPath(import.meta.url)), '../../migrations');
 
@@ -42,19 +42,33 @@ export function openDatabase(database: string | Sqlite): { sqlite: Sqlite; db: D
 }
 
 /**
- * Applies the committed migrations. Two processes starting on one file at once may both try:
- * the loser of the write lock gets SQLITE_BUSY and simply tries again, by which time the
- * winner has applied everything and nothing is left to do.
+ * Applies the committed migrations. Two processes starting on one file at once may both try.
+ * The migrator reads which migrations are applied before it takes the write lock, so the
+ * loser either gets SQLITE_BUSY or finds the winner's tables already made; either way it
+ * tries again once the applied migrations have moved, and then finds nothing left to do.
  */
 export function migrateDatabase(db: Db): void {
+  const sqlite = db.$client;
   for (let attempt = 0; ; attempt++) {
+    const before = lastMigration(sqlite);
     try {
       migrate(db, { migrationsFolder: MIGRATIONS_FOLDER });
       return;
     } catch (error) {
-      const code = (error as { code?: string }).code ?? '';
-      if (!code.startsWith('SQLITE_BUSY') || attempt >= 50) throw error;
+      const code = String((error as { code?: unknown }).code ?? '');
+      const raced = code.startsWith('SQLITE_BUSY') || lastMigration(sqlite) !== before;
+      if (!raced || attempt >= 50) throw error;
       Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 20 + Math.random() * 80);
     }
+  }
+}
+
+/** When the newest applied migration was made, or null before the first. */
+function lastMigration(sqlite: Sqlite): number | null {
+  try {
+    return sqlite.prepare('SELECT max(created_at) FROM __drizzle_migrations').pluck().get() as
+      number | null;
+  } catch {
+    return null;
   }
 }

@@ -6,7 +6,14 @@ import { ERASED_TABLES, eraseProspect } from '../../src/prospects/erase';
 import { rebuildFunnelCounts } from '../../src/reports/funnel-rebuild';
 import { signConversionBody } from '../../src/tracking/conversion-signature';
 import { recordSendgridEvents } from '../../src/tracking/sendgrid-webhook';
-import { campaignBody, manualClock, prospectCsv, startApp, tableCounts } from '../helpers';
+import {
+  campaignBody,
+  manualClock,
+  prospectCsv,
+  sendCampaign,
+  startApp,
+  tableCounts,
+} from '../helpers';
 import { funnelRows } from './funnel-checks';
 
 const BROWSER = 'Mozilla/5.0 (X11; Linux x86_64) Firefox/128.0';
@@ -18,13 +25,7 @@ const BROWSER = 'Mozilla/5.0 (X11; Linux x86_64) Firefox/128.0';
 async function campaignWithHistory() {
   const clock = manualClock();
   const app = startApp({ clock });
-  const { body } = await app.api
-    .post('/api/campaigns')
-    .send(campaignBody({ holdoutFraction: 0.2 }))
-    .expect(201);
-  await app.api.post(`/api/campaigns/${body.id}/prospects`).type('text/csv').send(prospectCsv(80));
-  await app.api.post(`/api/campaigns/${body.id}/launch`).expect(200);
-  await app.leadsplit.worker.drain();
+  const { campaignId } = await sendCampaign(app, { holdoutFraction: 0.2 }, 80);
   clock.advance(3_600_000);
 
   const { sqlite, secret } = app.leadsplit.context;
@@ -59,9 +60,9 @@ async function campaignWithHistory() {
     .all() as string[];
   for (const email of heldOut) await convert(email, `held-${email}`, 5);
   app.leadsplit.hits.flush();
-  await app.api.post(`/api/campaigns/${body.id}/rollout`).send({ variant: 'a' }).expect(200);
+  await app.api.post(`/api/campaigns/${campaignId}/rollout`).send({ variant: 'a' }).expect(200);
   await app.leadsplit.worker.drain();
-  return { app, campaignId: body.id as number, messages, heldOut };
+  return { app, campaignId, messages, heldOut };
 }
 
 describe('rebuildFunnelCounts', () => {

@@ -1,6 +1,6 @@
 // Campaigns sent through the API, and the events and conversions a test writes straight into
 // their database, for the per-variant results tests.
-import { campaignBody, prospectCsv, type TestApp } from '../helpers';
+import { sendCampaign, type TestApp } from '../helpers';
 
 export const SENT_AT = Date.UTC(2026, 2, 2, 9);
 export const HOUR = 3_600_000;
@@ -20,17 +20,7 @@ export async function sentCampaign(
   options: { prospects?: number; body?: Record<string, unknown> } = {},
 ) {
   const { prospects = 40, body = {} } = options;
-  const { body: campaign } = await app.api
-    .post('/api/campaigns')
-    .send(campaignBody({ testFraction: 1, ...body }))
-    .expect(201);
-  await app.api
-    .post(`/api/campaigns/${campaign.id}/prospects`)
-    .type('text/csv')
-    .send(prospectCsv(prospects))
-    .expect(200);
-  await app.api.post(`/api/campaigns/${campaign.id}/launch`).expect(200);
-  await app.leadsplit.worker.drain();
+  const { campaign } = await sendCampaign(app, { testFraction: 1, ...body }, prospects);
 
   const { sqlite } = app.leadsplit.context;
   const variantIds = (campaign.variants as { id: number; key: string }[]).map((v) => v.id);

@@ -2,7 +2,7 @@ import request from 'supertest';
 import { describe, expect, it } from 'vitest';
 import { messageIdFromToken } from '../../src/tracking/token';
 import { PIXEL } from '../../src/http/tracking-router';
-import { campaignBody, manualClock, prospectCsv, startApp } from '../helpers';
+import { campaignBody, manualClock, prospectCsv, sendCampaign, startApp } from '../helpers';
 
 const BROWSER =
   'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0';
@@ -16,16 +16,9 @@ async function sentCampaign(
 ) {
   const clock = manualClock();
   const app = startApp({ clock });
-  const { body } = await app.api
-    .post('/api/campaigns')
-    .send(campaignBody({ testFraction: 1, links }))
-    .expect(201);
-  await app.api.post(`/api/campaigns/${body.id}/prospects`).type('text/csv').send(prospectCsv(6));
-  await app.api.post(`/api/campaigns/${body.id}/launch`).expect(200);
-  await app.leadsplit.worker.drain();
+  const { campaignId, messageIds: ids } = await sendCampaign(app, { testFraction: 1, links });
   clock.advance(3_600_000);
   const { sqlite } = app.leadsplit.context;
-  const ids = sqlite.prepare('SELECT id FROM messages ORDER BY id').pluck().all() as string[];
   const events = (type: string) => {
     app.leadsplit.hits.flush();
     return sqlite.prepare('SELECT * FROM events WHERE type = ? ORDER BY id').all(type) as Record<
@@ -34,7 +27,7 @@ async function sentCampaign(
     >[];
   };
   const http = request(app.app);
-  return { ...app, clock, ids, events, http, campaignId: body.id as number };
+  return { ...app, clock, ids, events, http, campaignId };
 }
 
 describe('GET /t/c/:messageId/:linkKey', () => {

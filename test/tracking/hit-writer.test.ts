@@ -4,7 +4,7 @@ import request from 'supertest';
 import { describe, expect, it, vi } from 'vitest';
 import { openHitStore } from '../../src/tracking/hit-store.mjs';
 import { ThreadHitWriter, type HitRow } from '../../src/tracking/hit-writer';
-import { campaignBody, manualClock, prospectCsv, startApp } from '../helpers';
+import { manualClock, sendCampaign, startApp } from '../helpers';
 
 const BROWSER = 'Mozilla/5.0 (Macintosh; Intel Mac OS X 14_5) AppleWebKit/605.1.15 Safari/605.1.15';
 
@@ -17,16 +17,18 @@ async function sentCampaign(options: { hitWriterThread?: boolean } = {}) {
   );
   const clock = manualClock();
   const app = startApp({ clock, logger, ...options });
-  const { body } = await app.api
-    .post('/api/campaigns')
-    .send(campaignBody({ testFraction: 1 }))
-    .expect(201);
-  await app.api.post(`/api/campaigns/${body.id}/prospects`).type('text/csv').send(prospectCsv(4));
-  await app.api.post(`/api/campaigns/${body.id}/launch`).expect(200);
-  await app.leadsplit.worker.drain();
+  const { messageIds: ids } = await sendCampaign(app, { testFraction: 1 }, 4);
   clock.advance(3_600_000);
   const { sqlite } = app.leadsplit.context;
-  const ids = sqlite.prepare('SELECT id FROM messages ORDER BY id').pluck().all() as string[];
+  /** A click's row for the message, as the recorder hands it over. */
+  const hitRow = (messageId: string): HitRow => {
+    const [campaignId, variantId] = sqlite
+      .prepare('SELECT campaign_id, variant_id FROM messages WHERE id = ?')
+      .raw()
+      .get(messageId) as [number, number];
+    const at = clock().getTime();
+    return [messageId, campaignId, variantId, 'clicked', at, 'shop', BROWSER, null, 0, null];
+  };
   const clicksOf = (id: string) =>
     sqlite
       .prepare(`SELECT count(*) FROM events WHERE type = 'clicked' AND message_id = ?`)
@@ -34,11 +36,7 @@ async function sentCampaign(options: { hitWriterThread?: boolean } = {}) {
       .get(id) as number;
   const click = (id: string) =>
     request(app.app).get(`/t/c/${id}/shop`).set('User-Agent', BROWSER).expect(302);
-  return { ...app, ids, clicksOf, click, logged, clock };
-}
-
-function hitRow(messageId: string, campaignId: number, variantId: number): HitRow {
-  return [messageId, campaignId, variantId, 'clicked', Date.now(), 'shop', BROWSER, null, 0, null];
+  return { ...app, ids, clicksOf, click, logged, clock, hitRow };
 }
 
 describe.each([
@@ -85,21 +83,15 @@ describe.each([
 
 describe('the hit writer thread', () => {
   it('hands its work to the request thread when it fails, losing nothing', async () => {
-    const { leadsplit, ids, clicksOf, logged } = await sentCampaign();
-    const { sqlite } = leadsplit.context;
-    const { campaignId, variantId } = sqlite
-      .prepare(
-        'SELECT campaign_id AS campaignId, variant_id AS variantId FROM messages WHERE id = ?',
-      )
-      .get(ids[0]) as { campaignId: number; variantId: number };
+    const { leadsplit, ids, clicksOf, logged, hitRow } = await sentCampaign();
     const writer = new ThreadHitWriter(
       leadsplit.context,
       new URL('../fixtures/failing-hit-thread.mjs', import.meta.url),
     );
 
-    writer.write([hitRow(ids[0]!, campaignId, variantId), hitRow(ids[0]!, campaignId, variantId)]);
+    writer.write([hitRow(ids[0]!), hitRow(ids[0]!)]);
     await vi.waitFor(() => expect(writer.where).toBe('inline'));
-    writer.write([hitRow(ids[0]!, campaignId, variantId)]);
+    writer.write([hitRow(ids[0]!)]);
     writer.settle();
 
     expect(clicksOf(ids[0]!)).toBe(3);
@@ -112,17 +104,12 @@ describe('the hit writer thread', () => {
 
 describe('openHitStore', () => {
   it('keeps the rows a busy database refused, and stores them once it is free', async () => {
-    const { leadsplit, ids, dbFile, clicksOf } = await sentCampaign();
+    const { leadsplit, ids, dbFile, clicksOf, hitRow } = await sentCampaign();
     const { sqlite } = leadsplit.context;
-    const { campaignId, variantId } = sqlite
-      .prepare(
-        'SELECT campaign_id AS campaignId, variant_id AS variantId FROM messages WHERE id = ?',
-      )
-      .get(ids[3]) as { campaignId: number; variantId: number };
     const impatient = new Database(dbFile);
     impatient.pragma('busy_timeout = 0');
     const hits = openHitStore(impatient);
-    const rows = [hitRow(ids[3]!, campaignId, variantId), hitRow(ids[3]!, campaignId, variantId)];
+    const rows = [hitRow(ids[3]!), hitRow(ids[3]!)];
 
     sqlite.exec('BEGIN IMMEDIATE');
     const refused = hits.store(rows);
