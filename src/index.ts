@@ -142,10 +142,11 @@ export function createLeadsplit(options: LeadsplitOptions): Leadsplit {
     scheduler,
     notifier,
     async close() {
+      // Hits first: they are what a slow shutdown would lose.
+      await hits.close();
       scheduler.stop();
       await worker.stop();
       await notifier.settled();
-      hits.close();
       if (ownsDatabase && sqlite.open) sqlite.close();
     },
   };

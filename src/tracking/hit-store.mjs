@@ -18,53 +18,74 @@ export const HIT_COLUMNS = [
 const INSERT_HIT = `INSERT INTO events (${HIT_COLUMNS.join(', ')})
   VALUES (${HIT_COLUMNS.map(() => '?').join(', ')})`;
 
+const FLAG_SWEEP = `UPDATE events SET machine = 1, machine_reason = ?
+  WHERE message_id = ? AND type = 'clicked' AND occurred_at >= ? AND machine = 0`;
+
 /** @param {unknown} error */
-const isBusy = (error) =>
-  /^SQLITE_(BUSY|LOCKED)/.test(String(/** @type {{ code?: unknown }} */ (error)?.code ?? ''));
+const codeOf = (error) => String(/** @type {{ code?: unknown }} */ (error)?.code ?? '');
 
 /**
  * @typedef {(string | number | null)[]} HitRow
+ * @typedef {{ kind: 'hits', rows: HitRow[] }} HitsWork
+ * @typedef {{ kind: 'sweep', messageId: string, since: number, reason: string }} SweepWork
+ *   The clicks of a message from `since` on were a machine's sweep: flag them.
+ * @typedef {HitsWork | SweepWork} HitWork
  * @typedef {{ row: HitRow, error: string }} DroppedHit
- * @typedef {{ retry: HitRow[], dropped: DroppedHit[] }} StoreOutcome
+ * @typedef {{ done: boolean, dropped: DroppedHit[], error: string | null }} WorkOutcome
  */
 
 /**
- * Writes batches of hits in one transaction each. A batch the database refuses as a whole
- * (a hit whose message was erased since the click, say) is written row by row, so that one
- * bad hit is dropped and reported instead of holding back every hit after it. A busy
- * database keeps what is left for the next try.
+ * Applies hit work to the database, a batch of hits in one transaction. A hit the database
+ * refuses for good (a constraint: its message was erased since the click, say) is dropped
+ * and reported, and the rest of its batch is stored. Any other database error (busy, full,
+ * read-only) leaves the work undone, whole, for the caller to try again; an error that is not
+ * the database's is a fault in the caller and is thrown.
  *
  * @param {import('better-sqlite3').Database} db
  */
 export function openHitStore(db) {
-  const insert = db.prepare(INSERT_HIT);
-  const insertAll = db.transaction((/** @type {HitRow[]} */ rows) => {
-    for (const row of rows) insert.run(row);
-  });
+  /** @type {ReturnType<typeof prepare> | undefined} */
+  let prepared;
+  // Prepared at the first work, inside its error handling: a schema the database cannot
+  // compile yet is one more refusal to wait out.
+  const statements = () => (prepared ??= prepare());
+  const prepare = () => {
+    const insert = db.prepare(INSERT_HIT);
+    const flagSweep = db.prepare(FLAG_SWEEP);
+    const insertAll = db.transaction((/** @type {HitRow[]} */ rows) => {
+      /** @type {DroppedHit[]} */
+      const dropped = [];
+      for (const row of rows) {
+        try {
+          insert.run(row);
+        } catch (error) {
+          // A constraint undoes this one statement, not the transaction.
+          if (!codeOf(error).startsWith('SQLITE_CONSTRAINT')) throw error;
+          dropped.push({ row, error: String(error) });
+        }
+      }
+      return dropped;
+    });
+    return { flagSweep, insertAll };
+  };
 
   /**
-   * @param {HitRow[]} rows
-   * @returns {StoreOutcome}
+   * @param {HitWork} work
+   * @returns {WorkOutcome}
    */
-  function store(rows) {
+  function apply(work) {
     try {
-      insertAll.immediate(rows);
-      return { retry: [], dropped: [] };
-    } catch (error) {
-      if (isBusy(error)) return { retry: rows, dropped: [] };
-    }
-    /** @type {DroppedHit[]} */
-    const dropped = [];
-    for (let i = 0; i < rows.length; i++) {
-      try {
-        insert.run(rows[i]);
-      } catch (error) {
-        if (isBusy(error)) return { retry: rows.slice(i), dropped };
-        dropped.push({ row: rows[i] ?? [], error: String(error) });
+      const { flagSweep, insertAll } = statements();
+      if (work.kind === 'sweep') {
+        flagSweep.run(work.reason, work.messageId, work.since);
+        return { done: true, dropped: [], error: null };
       }
+      return { done: true, dropped: insertAll.immediate(work.rows), error: null };
+    } catch (error) {
+      if (!codeOf(error).startsWith('SQLITE_')) throw error;
+      return { done: false, dropped: [], error: String(error) };
     }
-    return { retry: [], dropped };
   }
 
-  return { store };
+  return { apply };
 }

@@ -78,6 +78,7 @@ export function hashNetwork(secret: string, ip: string | undefined): string | nu
  */
 export class HitRecorder {
   private buffer: HitRow[] = [];
+  private closed = false;
   /** Stores what the buffer hands over. */
   readonly writer: HitWriter;
   private readonly timer: NodeJS.Timeout;
@@ -91,7 +92,6 @@ export class HitRecorder {
    */
   private readonly linksByCampaign = new Map<number, Map<string, CampaignLink>>();
   private readonly findMessage: Statement;
-  private readonly flagClicks: Statement;
 
   constructor(
     private readonly ctx: Context,
@@ -111,10 +111,6 @@ export class HitRecorder {
     );
     this.findMessage = ctx.sqlite.prepare(
       `SELECT campaign_id AS campaignId, variant_id AS variantId FROM messages WHERE id = ?`,
-    );
-    this.flagClicks = ctx.sqlite.prepare(
-      `UPDATE events SET machine = 1, machine_reason = ?
-        WHERE message_id = ? AND type = 'clicked' AND occurred_at >= ? AND machine = 0`,
     );
     this.timer = setInterval(() => this.handOver(), FLUSH_INTERVAL_MS);
     this.timer.unref();
@@ -190,9 +186,10 @@ export class HitRecorder {
       reason,
     ]);
     if (reason === 'every link clicked within a second') {
-      // The earlier clicks of the sweep looked human one at a time; now they are not.
-      this.flush();
-      this.flagClicks.run(reason, target.messageId, at - ALL_LINKS_WINDOW_MS);
+      // The earlier clicks of the sweep looked human one at a time; now they are not. The
+      // writer flags them after storing the clicks handed over before.
+      this.handOver();
+      this.writer.sweep(target.messageId, at - ALL_LINKS_WINDOW_MS, reason);
     }
   }
 
@@ -219,7 +216,7 @@ export class HitRecorder {
 
   private push(row: HitRow): void {
     this.buffer.push(row);
-    if (this.buffer.length >= FLUSH_AT_ROWS) this.handOver();
+    if (this.closed || this.buffer.length >= FLUSH_AT_ROWS) this.handOver();
   }
 
   /** Hands the buffered hits to the writer, which stores them soon. */
@@ -245,10 +242,11 @@ export class HitRecorder {
     }
   }
 
-  /** Stops the timer and writes what is left. */
-  close(): void {
+  /** Stops the timer and stores what is left; hits recorded later are written at once. */
+  async close(): Promise<void> {
     clearInterval(this.timer);
+    this.closed = true;
     this.handOver();
-    this.writer.close();
+    await this.writer.close();
   }
 }
