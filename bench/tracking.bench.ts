@@ -18,7 +18,7 @@ const SECONDS = 5;
  * Rounds of a bare run and a click run back to back, the order swapped each round, so that a
  * slow moment of the machine hits both alike; the ratio is the median of the rounds' ratios.
  */
-const ROUNDS = 5;
+const ROUNDS = 7;
 
 function start(script: string, dir: string, port: number, env: Record<string, string> = {}) {
   return spawn(process.execPath, ['--import', TSX, script], {

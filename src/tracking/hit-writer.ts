@@ -23,6 +23,8 @@ export interface HitWriter {
   sweep(messageId: string, since: number, reason: string): void;
   /** Returns once everything handed over is stored (or the wait gave up). */
   settle(): void;
+  /** Gives work the database refused another try, without waiting; called every flush tick. */
+  retry(): void;
   /** Stores what is left and lets go of the database; later hits are written inline. */
   close(): Promise<void>;
 }
@@ -45,11 +47,15 @@ function logOutcome(ctx: Context, outcome: Pick<WorkOutcome, 'dropped'>): void {
 const hitCount = (work: HitWork[]) =>
   work.reduce((sum, w) => sum + (w.kind === 'hits' ? w.rows.length : 0), 0);
 
+/** How often a database that keeps refusing hits is reported. */
+const REPORT_EVERY_MS = 5_000;
+
 /** Writes on the request thread, in the caller's time; what the database refuses waits. */
 export class InlineHitWriter implements HitWriter {
   readonly where = 'inline';
   private pending: HitWork[] = [];
   private store: ReturnType<typeof openHitStore> | undefined;
+  private lastReport = { error: '', at: 0 };
 
   constructor(private readonly ctx: Context) {}
 
@@ -70,14 +76,23 @@ export class InlineHitWriter implements HitWriter {
       const outcome = this.store.apply(this.pending[0]!);
       logOutcome(this.ctx, outcome);
       if (!outcome.done) {
-        this.ctx.logger.warn(
-          { error: outcome.error, waiting: hitCount(this.pending) },
-          'database refused tracking hits; kept for the next try',
-        );
+        const error = outcome.error ?? '';
+        const now = Date.now();
+        if (error !== this.lastReport.error || now - this.lastReport.at >= REPORT_EVERY_MS) {
+          this.lastReport = { error, at: now };
+          this.ctx.logger.warn(
+            { error, waiting: hitCount(this.pending) },
+            'database refused tracking hits; retrying',
+          );
+        }
         return;
       }
       this.pending.shift();
     }
+  }
+
+  retry(): void {
+    if (this.pending.length > 0) this.settle();
   }
 
   async close(): Promise<void> {
@@ -158,6 +173,11 @@ export class ThreadHitWriter implements HitWriter {
     }
     this.forgetApplied();
     this.fallback?.settle();
+  }
+
+  retry(): void {
+    // The thread retries by itself; only work taken over waits for this tick.
+    this.fallback?.retry();
   }
 
   async close(): Promise<void> {

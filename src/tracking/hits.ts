@@ -225,6 +225,8 @@ export class HitRecorder {
       const rows = this.buffer;
       this.buffer = [];
       this.writer.write(rows);
+    } else {
+      this.writer.retry();
     }
     this.forgetOldClicks();
   }
