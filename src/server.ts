@@ -6,6 +6,14 @@ import { createLeadsplit } from './index';
 import { OutboxMailer } from './sending/outbox-mailer';
 import { SendGridMailer } from './sending/sendgrid-mailer';
 
+/** How long answers already begun may take once the server stops. */
+const SHUTDOWN_GRACE_MS = 5_000;
+/**
+ * When the process gives up on an orderly stop: after the grace and the hit writer's own
+ * patience (15 s), and before the 30 s most supervisors wait before they kill.
+ */
+const SHUTDOWN_LIMIT_MS = 25_000;
+
 /** The standalone server: the plugin mounted at the root of an app of its own. */
 async function main(): Promise<void> {
   let config;
@@ -78,16 +86,40 @@ async function main(): Promise<void> {
     logger.info({ port: config.port, publicUrl: config.publicUrl }, 'leadsplit listening');
   });
 
+  let stopping = false;
   const stop = (signal: string) => {
+    // A second signal (an impatient terminal, a supervisor repeating itself) must not cut the
+    // shutdown short: the hits still buffered are what it would lose.
+    if (stopping) {
+      logger.warn({ signal }, 'already shutting down');
+      return;
+    }
+    stopping = true;
     logger.info({ signal }, 'shutting down');
+
+    // Connections busy at this moment stay open after their answer unless told to close, and
+    // keep-alive clients would hold the shutdown until the grace ends.
+    server.prependListener('request', (_req, res) => res.setHeader('Connection', 'close'));
     server.close(() => {
-      void leadsplit.close().then(() => process.exit(0));
+      void leadsplit.close().then(
+        () => process.exit(0),
+        (error: unknown) => {
+          logger.error({ err: error }, 'shutdown failed');
+          process.exit(1);
+        },
+      );
     });
     server.closeIdleConnections();
-    setTimeout(() => process.exit(1), 10_000).unref();
+    // A client that holds a request half-sent gets no answer (and so records nothing).
+    setTimeout(() => server.closeAllConnections(), SHUTDOWN_GRACE_MS).unref();
+    setTimeout(() => {
+      logger.error('shutdown took too long; storing the buffered hits and stopping');
+      leadsplit.hits.flush();
+      process.exit(1);
+    }, SHUTDOWN_LIMIT_MS).unref();
   };
-  process.once('SIGTERM', () => stop('SIGTERM'));
-  process.once('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
 }
 
 await main();

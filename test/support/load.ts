@@ -17,6 +17,8 @@ export async function closedLoopLoad(options: {
   connections: number;
   durationMs: number;
   headers?: Record<string, string>;
+  /** Each client stops at its first failed request (the server went away) instead of going on. */
+  stopOnError?: boolean;
 }): Promise<LoadResult> {
   const agent = new Agent({ keepAlive: true, maxSockets: options.connections });
   const result: LoadResult = { statuses: {}, errors: 0 };
@@ -24,27 +26,30 @@ export async function closedLoopLoad(options: {
   let next = 0;
 
   const one = (path: string) =>
-    new Promise<void>((done) => {
+    new Promise<boolean>((done) => {
       const req = request(
         { host: '127.0.0.1', port: options.port, path, agent, headers: options.headers },
         (res) => {
           res.resume();
           res.on('end', () => {
             result.statuses[res.statusCode!] = (result.statuses[res.statusCode!] ?? 0) + 1;
-            done();
+            done(true);
           });
         },
       );
       req.on('error', () => {
         result.errors++;
-        done();
+        done(false);
       });
       req.end();
     });
 
   await Promise.all(
     Array.from({ length: options.connections }, async () => {
-      while (Date.now() < deadline) await one(options.paths[next++ % options.paths.length]!);
+      while (Date.now() < deadline) {
+        const answered = await one(options.paths[next++ % options.paths.length]!);
+        if (!answered && options.stopOnError) return;
+      }
     }),
   );
   agent.destroy();
