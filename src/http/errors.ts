@@ -31,8 +31,18 @@ interface HttpError {
   expose?: boolean;
 }
 
-/** Errors raised by body parsers carry a status and a type; their messages are safe to show. */
-function bodyParserError(error: unknown): AppError | undefined {
+/**
+ * Errors raised by Express itself: a path parameter it cannot decode is a URIError, and body
+ * parsers' errors carry a status and a type. Both are the request's fault, never a 500.
+ */
+function requestError(error: unknown): AppError | undefined {
+  if (error instanceof URIError) {
+    return new AppError(
+      400,
+      'bad_path',
+      'The address has a broken %-escape in it; copy the whole link again.',
+    );
+  }
   const e = error as HttpError;
   if (typeof e?.status !== 'number' || !e.expose) return undefined;
   switch (e.type) {
@@ -56,7 +66,7 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
         ? error
         : error instanceof StatsInputError
           ? new AppError(400, error.code, error.message)
-          : bodyParserError(error);
+          : requestError(error);
     if (res.headersSent) {
       logger.error({ err: error, path: req.path }, 'error after the answer began');
       res.end();

@@ -238,6 +238,18 @@ const cases: BadRequest[] = [
     path: `/api/campaigns/${encodeURIComponent(HTMLISH)}/launch`,
     status: 400,
   },
+  {
+    name: 'a campaign id with a broken %-escape',
+    method: 'get',
+    path: '/api/campaigns/%E0%A4%A',
+    status: 400,
+  },
+  {
+    name: 'an unsubscribe address with a broken %-escape',
+    method: 'get',
+    path: '/t/u/%E0%A4%A',
+    status: 400,
+  },
 ];
 
 const types: Record<string, string> = {
