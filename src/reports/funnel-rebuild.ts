@@ -2,8 +2,13 @@ import type { Context } from '../context';
 
 // The aggregations of the backfill at the end of migrations/0005_funnel_triggers.sql, each
 // restricted to one campaign, plus the holdout's customers that the conversion trigger of
-// migrations/0010_holdout.sql counts. The triggers keep the same figures row by row: a new
-// figure in a trigger needs its aggregation here too.
+// migrations/0010_holdout.sql counts, and bounces as migrations/0011 counts them (only of
+// messages never delivered). The triggers keep the same figures row by row: a new figure in a
+// trigger needs its aggregation here too.
+
+/** A bounce of a message delivered later does not count: the message was delivered. */
+const NOT_BOUNCED_IF_DELIVERED = `NOT (e.type = 'bounced' AND EXISTS (
+   SELECT 1 FROM events d WHERE d.message_id = e.message_id AND d.type = 'delivered'))`;
 
 const FUNNEL_COUNTS = `
 INSERT INTO funnel_counts (campaign_id, variant_id, phase, metric, value)
@@ -26,12 +31,13 @@ UNION ALL
 SELECT e.campaign_id, e.variant_id, m.phase, e.type || '_raw', count(DISTINCT e.message_id)
   FROM events e JOIN messages m ON m.id = e.message_id
  WHERE e.campaign_id = @campaignId AND e.type IN ('delivered', 'bounced', 'opened', 'clicked')
+   AND ${NOT_BOUNCED_IF_DELIVERED}
  GROUP BY e.campaign_id, e.variant_id, m.phase, e.type
 UNION ALL
 SELECT e.campaign_id, e.variant_id, m.phase, e.type || '_human', count(DISTINCT e.message_id)
   FROM events e JOIN messages m ON m.id = e.message_id
  WHERE e.campaign_id = @campaignId AND e.type IN ('delivered', 'bounced', 'opened', 'clicked')
-   AND e.machine = 0
+   AND e.machine = 0 AND ${NOT_BOUNCED_IF_DELIVERED}
  GROUP BY e.campaign_id, e.variant_id, m.phase, e.type
 UNION ALL
 SELECT c.campaign_id, c.variant_id, c.phase, 'customers', count(*)

@@ -38,7 +38,10 @@ export interface FunnelFigures {
   leads: number;
   /** Messages the provider reported delivered (at least one 'delivered' event). */
   delivered: number;
-  /** Messages the provider reported bounced (at least one 'bounced' event). */
+  /**
+   * Messages the provider reported bounced and never delivered: a bounce followed by a delivery
+   * (a block lifted, a retry that went through) counts as delivered only.
+   */
   bounced: number;
   /** Messages opened: raw counts privacy proxies and scanners too, human only people. */
   opened: Reach;

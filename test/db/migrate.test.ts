@@ -6,7 +6,9 @@ import { drizzle } from 'drizzle-orm/better-sqlite3';
 import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
 import { describe, expect, it } from 'vitest';
 import { migrateDatabase, openDatabase } from '../../src/db';
-import { tempDir, TSX_IMPORT } from '../helpers';
+import { variantResults } from '../../src/reports/variant-results';
+import { startApp, tempDir, TSX_IMPORT } from '../helpers';
+import { addEvent, sentCampaign } from '../reports/funnel-fixtures';
 
 const MIGRATIONS = resolve(__dirname, '../../migrations');
 
@@ -61,6 +63,35 @@ describe('migrateDatabase', () => {
       journal.entries.length + 1,
     );
     sqlite.close();
+  });
+
+  it('takes back the bounces of messages delivered since, counted by the earlier triggers', async () => {
+    const app = startApp();
+    const { campaignId, variantIds, leadsOf } = await sentCampaign(app);
+    const { sqlite, db } = app.leadsplit.context;
+    // The event triggers as they were before bounces gave way to deliveries.
+    const earlier = readFileSync(join(MIGRATIONS, '0005_funnel_triggers.sql'), 'utf8')
+      .split('--> statement-breakpoint')
+      .filter((sql) => /CREATE TRIGGER funnel_event_(insert|reflag)\b/.test(sql));
+    expect(earlier).toHaveLength(2);
+    sqlite.exec('DROP TRIGGER funnel_event_insert; DROP TRIGGER funnel_event_reflag;');
+    for (const sql of earlier) sqlite.exec(sql);
+    const [retried, lost] = leadsOf(variantIds[0]!);
+    addEvent(app, campaignId, retried!, 'bounced');
+    addEvent(app, campaignId, retried!, 'delivered');
+    addEvent(app, campaignId, lost!, 'bounced');
+    expect(variantResults(app.leadsplit.context, campaignId).variants[0]!.bounced).toBe(2);
+    sqlite.exec(`DELETE FROM __drizzle_migrations
+      WHERE created_at = (SELECT max(created_at) FROM __drizzle_migrations)`);
+
+    migrateDatabase(db);
+
+    const a = variantResults(app.leadsplit.context, campaignId).variants[0]!;
+    expect([a.delivered, a.bounced]).toEqual([1, 1]);
+    const other = leadsOf(variantIds[0]!)[2]!;
+    addEvent(app, campaignId, other, 'bounced');
+    addEvent(app, campaignId, other, 'delivered');
+    expect(variantResults(app.leadsplit.context, campaignId).variants[0]!.bounced).toBe(1);
   });
 
   it('lets two processes start on one new file at the same moment', async () => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { AppError } from '../../src/errors';
+import { rebuildFunnelCounts } from '../../src/reports/funnel-rebuild';
 import { variantResults, type VariantFunnel } from '../../src/reports/variant-results';
 import { startApp } from '../helpers';
 import { addConversion, addEvent, HOUR, SENT_AT, sentCampaign } from './funnel-fixtures';
@@ -118,6 +119,26 @@ describe('variantResults', () => {
       [0, 1],
     ]);
     expect(results.totals).toMatchObject({ delivered: 2, bounced: 2 });
+  });
+
+  it('counts a message that bounced and was then delivered as delivered only', async () => {
+    const app = startApp();
+    const { campaignId, variantIds, leadsOf } = await sentCampaign(app);
+    const [retried, lost, deliveredFirst] = leadsOf(variantIds[0]!);
+    addEvent(app, campaignId, retried!, 'bounced');
+    addEvent(app, campaignId, retried!, 'bounced');
+    addEvent(app, campaignId, retried!, 'delivered');
+    addEvent(app, campaignId, retried!, 'delivered');
+    addEvent(app, campaignId, lost!, 'bounced');
+    addEvent(app, campaignId, deliveredFirst!, 'delivered');
+    addEvent(app, campaignId, deliveredFirst!, 'bounced');
+
+    const kept = variantResults(app.leadsplit.context, campaignId).variants[0]!;
+    rebuildFunnelCounts(app.leadsplit.context, campaignId);
+    const rebuilt = variantResults(app.leadsplit.context, campaignId).variants[0]!;
+
+    expect([kept.delivered, kept.bounced]).toEqual([2, 1]);
+    expect(rebuilt).toEqual(kept);
   });
 
   it('counts customers for the campaign’s goal only, with their values summed', async () => {
