@@ -15,6 +15,8 @@ export interface ServerConfig {
   /** Messages per provider request. */
   sendBatchSize: number;
   notifications: { url?: string; email?: string };
+  /** Signed conversion postbacks taken per client address per minute. */
+  postbacksPerMinute: number;
   sendgrid?: { apiKey: string; apiUrl?: string; webhookPublicKey?: string; timeoutMs: number };
   logLevel: string;
 }
@@ -64,6 +66,12 @@ const environment = z.object({
     .min(1, 'must be between 1 and 1000')
     .max(1000, 'must be between 1 and 1000 (SendGrid takes at most 1,000 recipients)')
     .default(1000),
+  LEADSPLIT_POSTBACKS_PER_MINUTE: z.coerce
+    .number({ message: 'must be a number' })
+    .int('must be a whole number')
+    .min(1, 'must be at least 1 postback a minute')
+    .max(1_000_000, 'must be at most 1000000')
+    .default(120),
   LEADSPLIT_NOTIFY_URL: optional.pipe(httpUrl.optional()),
   LEADSPLIT_NOTIFY_EMAIL: optional.pipe(
     z.email({ message: 'must be an email address' }).optional(),
@@ -121,6 +129,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): ServerConfig {
     sendRate: e.LEADSPLIT_SEND_RATE,
     sendBatchSize: e.LEADSPLIT_SEND_BATCH_SIZE,
     notifications: { url: e.LEADSPLIT_NOTIFY_URL, email: e.LEADSPLIT_NOTIFY_EMAIL },
+    postbacksPerMinute: e.LEADSPLIT_POSTBACKS_PER_MINUTE,
     sendgrid: e.SENDGRID_API_KEY
       ? {
           apiKey: e.SENDGRID_API_KEY,

@@ -51,6 +51,10 @@ export interface LeadsplitOptions {
   clock?: () => Date;
   /** The largest prospect upload taken, in bytes (default 100 MiB). */
   maxImportBytes?: number;
+  /** The largest CRM conversion upload (POST /api/conversions) taken, in bytes (default 20 MiB). */
+  maxConversionImportBytes?: number;
+  /** Signed conversion postbacks taken per client address per minute (default 120). */
+  postbacksPerMinute?: number;
   /**
    * Store clicks and opens from a thread with its own connection (default true), so that
    * requests never wait on the database's writes. An in-memory database always writes inline.
@@ -120,6 +124,8 @@ export function createLeadsplit(options: LeadsplitOptions): Leadsplit {
     hits,
     apiKey,
     maxImportBytes: options.maxImportBytes ?? 100 * 1024 * 1024,
+    maxConversionImportBytes: options.maxConversionImportBytes,
+    postbacksPerMinute: options.postbacksPerMinute,
     onQueued: () => worker.poke(),
     mailer,
     sendgridWebhookPublicKey: options.sendgridWebhookPublicKey,

@@ -44,6 +44,7 @@ async function main(): Promise<void> {
     sending: { ratePerSecond: config.sendRate, batchSize: config.sendBatchSize },
     sendgridWebhookPublicKey: config.sendgrid?.webhookPublicKey,
     notifications: config.notifications,
+    postbacksPerMinute: config.postbacksPerMinute,
     logger,
   });
   logger.info({ mailer: mailer.name }, 'mailer chosen');

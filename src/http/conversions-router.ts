@@ -1,9 +1,9 @@
-import express, { Router, type Request, type Response } from 'express';
+import express, { Router, type Request, type RequestHandler, type Response } from 'express';
 import { rateLimit } from 'express-rate-limit';
 import { z } from 'zod';
 import type { Context } from '../context';
 import { AppError, conflict } from '../errors';
-import { GOAL, futureProblem, postbackInput, pixelQuery } from '../tracking/conversion-input';
+import { GOAL, futureProblem, postbackInput, readPixelQuery } from '../tracking/conversion-input';
 import {
   importConversions,
   parseConversionCsv,
@@ -52,6 +52,83 @@ function answerPixel(res: Response): void {
   res.status(200).set(PIXEL_HEADERS).end(PIXEL);
 }
 
+/**
+ * The error for a request whose body a parser of the host app (an `express.json()` mounted
+ * before leadsplit) has read already: Express reads a body once, so the bytes leadsplit needs
+ * are gone. It is the host's setup and not the sender's request that is at fault, hence a 500
+ * with a code of its own (which also tells a sender to retry once the host is fixed). Logged
+ * once per route: every such request fails alike until the host changes its mount order.
+ */
+export function hostParsedBody(ctx: Context, route: string, need: string): () => AppError {
+  let logged = false;
+  return () => {
+    if (!logged) {
+      logged = true;
+      ctx.logger.error(
+        { route, code: 'body_parsed_by_host' },
+        'the host app parsed a request body before leadsplit; mount leadsplit before body parsers',
+      );
+    }
+    return new AppError(
+      500,
+      'body_parsed_by_host',
+      `The application leadsplit is mounted in read this request's body before leadsplit ` +
+        `(a body parser such as express.json() runs first), so ${need}. Mount leadsplit's ` +
+        'router before the body parsers of the host app.',
+    );
+  };
+}
+
+/** The pixel's path below /t: /x/<token>.gif, with an optional query string. */
+const PIXEL_PATH = /^\/x\/([^/?#]*)\.gif\/?(?:\?.*)?$/;
+
+/** A path segment decoded; one that does not decode names no token, and is read as none. */
+function decodeSegment(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return '';
+  }
+}
+
+/**
+ * The thank-you page pixel, matched here rather than by an Express route: Express decodes a
+ * route's parameters itself and answers a malformed one (%E0%A4%A) with an error, where the
+ * pixel must answer the same GIF whatever it is given, so that the page's visitor learns
+ * nothing of whether a token, a message or a prospect exists. HEAD is answered alike but
+ * records nothing.
+ */
+function pixelRoute(ctx: Context): RequestHandler {
+  return (req, res, next) => {
+    const match = req.url.startsWith('/x/') ? PIXEL_PATH.exec(req.url) : null;
+    if (!match || (req.method !== 'GET' && req.method !== 'HEAD')) {
+      next();
+      return;
+    }
+
+    try {
+      if (req.method === 'GET') recordPixel(ctx, decodeSegment(match[1]!), req.query);
+    } catch (error) {
+      ctx.logger.error({ err: error }, 'conversion pixel failed');
+    }
+    answerPixel(res);
+  };
+}
+
+function recordPixel(ctx: Context, token: string, rawQuery: Record<string, unknown>): void {
+  const query = readPixelQuery(rawQuery);
+  if (!token || !query) return;
+  const { goal, value, currency, unreadable } = query;
+  const outcome = recordPixelConversion(ctx, { token, goal, value, currency });
+  // Only a hit that named a real message is worth a line: anyone can make up the rest.
+  if (outcome && Object.keys(unreadable).length > 0) {
+    ctx.logger.warn(
+      { unreadable, outcome: outcome.kind },
+      'conversion pixel recorded without the value it could not read',
+    );
+  }
+}
+
 function postbackAnswer(outcome: Exclude<ConversionOutcome, { kind: 'key_reused' }>) {
   switch (outcome.kind) {
     case 'recorded':
@@ -74,8 +151,24 @@ function postbackAnswer(outcome: Exclude<ConversionOutcome, { kind: 'key_reused'
  */
 export function conversionPostbackRouter(ctx: Context, options: PostbackOptions = {}): Router {
   const router = Router();
-  // Raw bytes, not parsed JSON: the signature covers the body exactly as sent.
-  const rawJson = express.raw({ type: 'application/json', limit: '64kb' });
+  // Raw bytes, not parsed JSON: the signature covers the body exactly as sent. Not inflated
+  // either: a compressed body's signature would otherwise be checked over other bytes.
+  const readRaw = express.raw({ type: 'application/json', limit: '64kb', inflate: false });
+  const rawJson: RequestHandler = (req, res, next) =>
+    readRaw(req, res, (error?: unknown) => {
+      const type = (error as { type?: unknown } | undefined)?.type;
+      next(
+        type === 'encoding.unsupported'
+          ? new AppError(
+              415,
+              'unsupported_encoding',
+              'Send the postback uncompressed, without a Content-Encoding: the signature ' +
+                'covers the body exactly as sent.',
+            )
+          : error,
+      );
+    });
+  const hostParsed = hostParsedBody(ctx, '/t/conversions', 'its signature cannot be checked');
   // TODO: the count is kept in this process's memory; several instances behind one address
   // each allow the full rate. A shared store (the database) would fix that when it matters.
   const limiter = rateLimit({
@@ -95,6 +188,8 @@ export function conversionPostbackRouter(ctx: Context, options: PostbackOptions 
 
   router.post('/conversions', limiter, rawJson, (req, res) => {
     if (!Buffer.isBuffer(req.body)) {
+      // A JSON body the raw reader left alone was read before it came.
+      if (req.is('application/json')) throw hostParsed();
       throw new AppError(
         415,
         'unsupported_media_type',
@@ -138,24 +233,7 @@ export function conversionPostbackRouter(ctx: Context, options: PostbackOptions 
     res.json(postbackAnswer(outcome));
   });
 
-  // Whatever happens, the same GIF and the same headers: the page's visitor must not learn
-  // whether a token, a message or a prospect exists.
-  router.get('/x/:token.gif', (req, res) => {
-    try {
-      const query = pixelQuery.safeParse(req.query);
-      if (req.method === 'GET' && query.success) {
-        recordPixelConversion(ctx, {
-          token: req.params.token,
-          goal: query.data.goal,
-          value: query.data.value ?? null,
-          currency: query.data.currency ?? null,
-        });
-      }
-    } catch (error) {
-      ctx.logger.error({ err: error }, 'conversion pixel failed');
-    }
-    answerPixel(res);
-  });
+  router.use(pixelRoute(ctx));
 
   router.use(errorHandler(ctx.logger));
   return router;
@@ -182,6 +260,7 @@ export function conversionImportRouter(
   const router = Router();
   const maxBytes = options.maxImportBytes ?? 20 * 1024 * 1024;
   const json = express.json({ limit: maxBytes, strict: false });
+  const hostParsed = hostParsedBody(ctx, '/api/conversions', 'the CSV cannot be read');
 
   router.post('/conversions', async (req, res) => {
     const defaults = parseInput(importQuery, req.query);
@@ -189,6 +268,9 @@ export function conversionImportRouter(
 
     let upload;
     if (req.is('text/csv')) {
+      // A JSON body the host parsed is still usable as parsed; a CSV one is not: its stream
+      // has ended, and reading it would wait for ever.
+      if (req.readableEnded) throw hostParsed();
       upload = await parseConversionCsv(req, maxBytes, defaults, now);
     } else if (req.is('application/json')) {
       upload = parseConversionJson(await readJson(req, res, json), defaults, now);

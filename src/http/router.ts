@@ -16,6 +16,10 @@ export interface RouterOptions extends ApiOptions {
   admin: AdminPassword;
   hits: HitRecorder;
   sendgridWebhookPublicKey?: string;
+  /** Signed conversion postbacks taken per client address per minute (default 120). */
+  postbacksPerMinute?: number;
+  /** The largest CRM conversion upload taken, in bytes (default 20 MiB). */
+  maxConversionImportBytes?: number;
 }
 
 /** The plugin's whole HTTP surface, relative to wherever the host mounts it. */
@@ -24,13 +28,17 @@ export function buildRouter(ctx: Context, options: RouterOptions): Router {
 
   // Tracking hits come first: they are the hot path, and every layer before them costs.
   router.use(clickRoute(options.hits));
-  router.use('/t', trackingRouter(ctx, options.hits), conversionPostbackRouter(ctx));
+  router.use(
+    '/t',
+    trackingRouter(ctx, options.hits),
+    conversionPostbackRouter(ctx, { postbacksPerMinute: options.postbacksPerMinute }),
+  );
 
   router.use('/api/outbox', outboxRouter(options));
   router.use(
     '/api',
     apiRouter(ctx, options),
-    conversionImportRouter(ctx, { maxImportBytes: options.maxImportBytes }),
+    conversionImportRouter(ctx, { maxImportBytes: options.maxConversionImportBytes }),
     notFoundHandler,
   );
   // The provider's webhook exists only where a provider sends: with the outbox there is

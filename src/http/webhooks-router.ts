@@ -8,6 +8,7 @@ import {
   signatureProblemMessages,
 } from '../tracking/sendgrid-signature';
 import { parseSendgridEventBatch, recordSendgridEvents } from '../tracking/sendgrid-webhook';
+import { hostParsedBody } from './conversions-router';
 import { errorHandler } from './errors';
 
 export interface WebhooksOptions {
@@ -28,9 +29,12 @@ export function webhooksRouter(ctx: Context, options: WebhooksOptions): Router {
     // then anyone who knows a message id can post a bounce or an unsubscribe for it.
     ctx.logger.warn('the SendGrid event webhook takes unsigned events: set its public key');
   }
+  const hostParsed = hostParsedBody(ctx, '/webhooks/sendgrid', 'its signature cannot be checked');
 
   router.post('/sendgrid', rawJson, (req, res) => {
     if (!Buffer.isBuffer(req.body)) {
+      // A JSON body the raw reader left alone was read before it came.
+      if (req.is('application/json')) throw hostParsed();
       if (req.get('content-type') && !req.is('application/json')) {
         throw new AppError(415, 'unsupported_media_type', 'Send the events as application/json.');
       }

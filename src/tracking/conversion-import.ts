@@ -7,6 +7,7 @@ import {
   IMPORT_COLUMNS,
   importRowReport,
   type ImportColumn,
+  type ImportRow,
   type ImportDefaults,
   type ImportFields,
 } from './conversion-input';
@@ -27,7 +28,8 @@ export interface RowProblem {
 }
 
 export interface ParsedConversionUpload {
-  reports: { row: number; report: ConversionReport }[];
+  /** `derivedKey` when the row had no idempotency key and one was derived from it. */
+  reports: { row: number; report: ConversionReport; derivedKey: boolean }[];
   rejected: RowProblem[];
 }
 
@@ -44,6 +46,7 @@ export interface ConversionImportSummary {
   rejectedCount: number;
   /** Rows that counted, but whose value was not added: it is in another currency. */
   valueSkipped: RowProblem[];
+  valueSkippedCount: number;
 }
 
 /** Where each known column sits in a CSV row; unknown columns are ignored. */
@@ -118,15 +121,22 @@ export async function parseConversionCsv(
       return;
     }
     const read = rowFields(fields, columns);
-    const report = typeof read === 'string' ? read : importRowReport(read, defaults, now);
-    if (typeof report === 'string') upload.rejected.push({ row, reason: report });
-    else upload.reports.push({ row, report: { ...report, source: 'import' } });
+    addRow(upload, row, typeof read === 'string' ? read : importRowReport(read, defaults, now));
   });
 
   if (!columns) {
     throw badRequest('The CSV is empty: it needs a header row naming the columns.');
   }
   return upload;
+}
+
+function addRow(upload: ParsedConversionUpload, row: number, read: ImportRow | string): void {
+  if (typeof read === 'string') {
+    upload.rejected.push({ row, reason: read });
+    return;
+  }
+  const { report, derivedKey } = read;
+  upload.reports.push({ row, derivedKey, report: { ...report, source: 'import' } });
 }
 
 const PLAIN_NAME = /^[A-Za-z0-9_]{1,40}$/;
@@ -175,11 +185,12 @@ export function parseConversionJson(
   }
   const upload: ParsedConversionUpload = { reports: [], rejected: [] };
   body.forEach((item: unknown, i) => {
-    const row = i + 2;
     const fields = jsonFields(item);
-    const report = typeof fields === 'string' ? fields : importRowReport(fields, defaults, now);
-    if (typeof report === 'string') upload.rejected.push({ row, reason: report });
-    else upload.reports.push({ row, report: { ...report, source: 'import' } });
+    addRow(
+      upload,
+      i + 2,
+      typeof fields === 'string' ? fields : importRowReport(fields, defaults, now),
+    );
   });
   return upload;
 }
@@ -203,14 +214,17 @@ export function importConversions(
     rejected: [],
     rejectedCount: 0,
     valueSkipped: [],
+    valueSkippedCount: 0,
   };
   outcomes.forEach((outcome, i) => {
-    const { row } = upload.reports[i]!;
+    const { row, derivedKey } = upload.reports[i]!;
     switch (outcome.kind) {
       case 'recorded':
         summary.imported++;
         for (const { campaignId, currencyMismatch: m } of outcome.credits) {
           if (!m) continue;
+          summary.valueSkippedCount++;
+          if (summary.valueSkipped.length >= MAX_LISTED) continue;
           summary.valueSkipped.push({
             row,
             reason:
@@ -235,7 +249,10 @@ export function importConversions(
       case 'key_reused':
         rejected.push({
           row,
-          reason: 'idempotency_key was used before for a different conversion',
+          reason: derivedKey
+            ? 'a conversion with the same email or external id, goal, date, value and currency ' +
+              'was reported before with other details; give the rows an idempotency_key column'
+            : 'idempotency_key was used before for a different conversion',
         });
         break;
     }
@@ -243,7 +260,6 @@ export function importConversions(
   rejected.sort((a, b) => a.row - b.row);
   summary.rejected = rejected.slice(0, MAX_LISTED);
   summary.rejectedCount = rejected.length;
-  summary.valueSkipped = summary.valueSkipped.slice(0, MAX_LISTED);
 
   ctx.logger.info(
     {

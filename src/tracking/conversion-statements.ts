@@ -6,6 +6,11 @@ import type { Sqlite } from '../db';
 export interface Receipt {
   id: number;
   bodyHash: string;
+  /** Null while the report's prospect is unknown. */
+  prospectId: number | null;
+  goal: string;
+  value: number | null;
+  currency: string | null;
   occurredAt: number;
   attributed: number;
 }
@@ -32,7 +37,8 @@ const statementsBySqlite = new WeakMap<Sqlite, ReturnType<typeof prepareStatemen
 function prepareStatements(sqlite: Sqlite) {
   return {
     findReceipt: sqlite.prepare(
-      `SELECT id, body_hash AS bodyHash, occurred_at AS occurredAt, attributed
+      `SELECT id, body_hash AS bodyHash, prospect_id AS prospectId, goal, value, currency,
+              occurred_at AS occurredAt, attributed
          FROM conversion_receipts WHERE idempotency_key = ?`,
     ),
     insertReceipt: sqlite.prepare(

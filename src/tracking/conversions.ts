@@ -75,6 +75,7 @@ export type ConversionOutcome =
  * What a report says, hashed, to tell a retry from a different report under the same key.
  * The source is left out (one key may arrive by postback and again in a CRM file), and so is
  * the time it was received: a retry of a report without occurredAt is still the same report.
+ * A report of the same conversion in other words hashes differently; see sameConversion.
  */
 function reportHash(report: ConversionReport): string {
   const canonical = JSON.stringify([
@@ -220,9 +221,25 @@ export interface RecordOptions {
 }
 
 /**
+ * Whether a report under a key seen before tells of the receipt's conversion in other words:
+ * an order reported by postback (with a token and the exact time) and again in a CRM file
+ * (by email, with only the date) under the order number. The same prospect, goal, value and
+ * currency make it the same conversion; a report whose prospect is unknown cannot be matched.
+ */
+function sameConversion(receipt: Receipt, report: ConversionReport, who: Who): boolean {
+  return (
+    receipt.prospectId !== null &&
+    who.prospectId === receipt.prospectId &&
+    receipt.goal === report.goal &&
+    receipt.value === report.value &&
+    receipt.currency === report.currency
+  );
+}
+
+/**
  * Records one report; the caller holds the transaction. A key seen before with the same
- * report changes nothing, except that a report which counted for nothing is looked at again:
- * the prospect may have been imported, or the email confirmed sent, since.
+ * conversion changes nothing, except that a report which counted for nothing is looked at
+ * again: the prospect may have been imported, or the email confirmed sent, since.
  */
 function recordOne(
   ctx: Context,
@@ -233,14 +250,18 @@ function recordOne(
 ): ConversionOutcome {
   const bodyHash = reportHash(report);
   const receipt = s.findReceipt.get(report.idempotencyKey) as Receipt | undefined;
-  if (receipt && receipt.bodyHash !== bodyHash) return { kind: 'key_reused' };
+  let reworded: Who | undefined;
+  if (receipt && receipt.bodyHash !== bodyHash) {
+    reworded = findProspect(ctx, s, report);
+    if (!sameConversion(receipt, report, reworded)) return { kind: 'key_reused' };
+  }
   if (receipt && receipt.attributed > 0) {
     return { kind: 'duplicate', attributed: receipt.attributed };
   }
 
   // A time a little ahead (clock drift, today's date in a CRM file) is taken as now.
   const occurredAt = receipt?.occurredAt ?? Math.min(report.occurredAt ?? receivedAt, receivedAt);
-  const who = findProspect(ctx, s, report);
+  const who = reworded ?? findProspect(ctx, s, report);
   const emails =
     who.prospectId === undefined ? who.reason : explainingEmails(s, who, report.goal, occurredAt);
   const credits =

@@ -1,8 +1,6 @@
-import express from 'express';
 import request from 'supertest';
 import { describe, expect, it } from 'vitest';
-import { requireApiKey } from '../../src/http/auth';
-import { conversionImportRouter } from '../../src/http/conversions-router';
+import type { LeadsplitOptions } from '../../src/index';
 import { API_KEY, campaignBody, manualClock, startApp, tableCounts } from '../helpers';
 
 const HOUR = 3_600_000;
@@ -10,12 +8,13 @@ const DAY = 24 * HOUR;
 
 /**
  * A campaign with the goal "purchase" whose six prospects were emailed on 2 March 2026 at
- * 09:00 UTC; the clock is then two days on. The import router sits behind the API key on an
- * app of its own, as the plugin mounts it.
+ * 09:00 UTC; the clock is then two days on. Uploads go through the whole plugin.
  */
-async function sentCampaign(options: { maxImportBytes?: number } = {}) {
+async function sentCampaign(
+  options: Pick<LeadsplitOptions, 'maxImportBytes' | 'maxConversionImportBytes'> = {},
+) {
   const clock = manualClock(new Date('2026-03-02T09:00:00Z'));
-  const testApp = startApp({ clock });
+  const testApp = startApp({ clock, ...options });
   const { api, leadsplit } = testApp;
   const { body: campaign } = await api
     .post('/api/campaigns')
@@ -33,11 +32,7 @@ async function sentCampaign(options: { maxImportBytes?: number } = {}) {
   clock.advance(2 * DAY);
 
   const { sqlite } = leadsplit.context;
-  const app = express().use(
-    '/api',
-    requireApiKey({ verify: (key) => key === API_KEY }),
-    conversionImportRouter(leadsplit.context, options),
-  );
+  const { app } = testApp;
   return {
     ...testApp,
     clock,
@@ -96,6 +91,7 @@ describe('POST /api/conversions as CSV', () => {
       ],
       rejectedCount: 4,
       valueSkipped: [],
+      valueSkippedCount: 0,
     });
     expect(setup.conversions()).toEqual([
       {
@@ -183,6 +179,92 @@ describe('POST /api/conversions as CSV', () => {
     expect(setup.conversions()).toMatchObject([{ email: 'user0@example.com', value: 20 }]);
   });
 
+  it('accepts a date that has begun east of UTC, and stores it as now', async () => {
+    const setup = await sentCampaign();
+    // 11:00 UTC on 4 March is 01:00 on 5 March at UTC+14.
+    setup.clock.advance(2 * HOUR);
+
+    const res = await setup
+      .post()
+      .type('text/csv')
+      .send('email,goal,date\nuser0@example.com,purchase,2026-03-05\n')
+      .expect(200);
+
+    expect(res.body).toMatchObject({ imported: 1, rejectedCount: 0 });
+    expect(setup.conversions()).toMatchObject([{ occurredAt: setup.clock().getTime() }]);
+  });
+
+  it('counts two rows that differ only in currency as two reports', async () => {
+    const setup = await sentCampaign();
+    const csv =
+      'email,goal,value,currency,date\n' +
+      'user0@example.com,purchase,10,EUR,2026-03-03\n' +
+      'user0@example.com,purchase,10,USD,2026-03-03\n';
+
+    const res = await setup.post().type('text/csv').send(csv).expect(200);
+
+    expect(res.body).toMatchObject({
+      imported: 2,
+      rejectedCount: 0,
+      valueSkipped: [{ row: 3, reason: expect.stringMatching(/keeps .* in EUR/) }],
+      valueSkippedCount: 1,
+    });
+    expect(setup.conversions()).toMatchObject([{ value: 10, currency: 'EUR' }]);
+  });
+
+  it('rejects a currency code that names no currency, saying so', async () => {
+    const setup = await sentCampaign();
+
+    const res = await setup
+      .post()
+      .type('text/csv')
+      .send('email,goal,value,currency,date\nuser0@example.com,purchase,5,abc,2026-03-03\n')
+      .expect(200);
+
+    expect(res.body.rejected).toEqual([
+      {
+        row: 2,
+        reason: 'currency ABC is not an ISO 4217 currency code; use one such as EUR or USD',
+      },
+    ]);
+    expect(setup.conversions()).toEqual([]);
+  });
+
+  it('reads a stray quote in a column it ignores as a character', async () => {
+    const setup = await sentCampaign();
+    const csv =
+      'email,goal,date,notes\n' +
+      'user0@example.com,purchase,2026-03-03,24" monitor\n' +
+      'user1@example.com,purchase,2026-03-03,"wrapped, ""quoted"" note"\n';
+
+    const res = await setup.post().type('text/csv').send(csv).expect(200);
+
+    expect(res.body).toMatchObject({ imported: 2, rejectedCount: 0 });
+  });
+
+  it('numbers rows as a spreadsheet does, blank lines and multi-line fields included', async () => {
+    const setup = await sentCampaign();
+    const csv = [
+      'email,goal,date,notes',
+      'user0@example.com,purchase,2026-03-03,',
+      '',
+      '',
+      'not-an-email,purchase,2026-03-03,"two',
+      'lines"',
+      'user1@example.com,purchase,someday,',
+      '',
+      ',,2026-03-03,',
+    ].join('\r\n');
+
+    const res = await setup.post().type('text/csv').send(csv).expect(200);
+
+    expect(res.body.rejected).toEqual([
+      { row: 5, reason: 'invalid email' },
+      { row: 6, reason: expect.stringMatching(/^date must be/) },
+      { row: 8, reason: 'missing email and external_id' },
+    ]);
+  });
+
   it('takes the goal of every row from ?goal= when the file has no goal column', async () => {
     const setup = await sentCampaign();
 
@@ -218,8 +300,17 @@ describe('POST /api/conversions as CSV', () => {
     },
   );
 
-  it('refuses a file over the size limit with 413, writing nothing', async () => {
+  it('is not bound by the prospect upload limit', async () => {
     const setup = await sentCampaign({ maxImportBytes: 1024 });
+    const csv = 'email,goal,date\n' + 'user0@example.com,purchase,2026-03-03\n'.repeat(100);
+
+    const res = await setup.post().type('text/csv').send(csv).expect(200);
+
+    expect(res.body).toMatchObject({ imported: 1, duplicates: 99 });
+  });
+
+  it('refuses a file over its own size limit with 413, writing nothing', async () => {
+    const setup = await sentCampaign({ maxConversionImportBytes: 1024 });
     const before = tableCounts(setup.leadsplit);
     const csv = 'email,goal,date\n' + 'user0@example.com,purchase,2026-03-03\n'.repeat(100);
 

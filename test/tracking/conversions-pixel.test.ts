@@ -1,16 +1,23 @@
-import express from 'express';
+import pino from 'pino';
 import request from 'supertest';
 import { describe, expect, it } from 'vitest';
-import { conversionPostbackRouter } from '../../src/http/conversions-router';
 import { conversionToken } from '../../src/tracking/token';
 import { campaignBody, manualClock, prospectCsv, startApp, tableCounts } from '../helpers';
 
 const SECRET = 'conversion-test-secret-0123456789abcdef';
 
-/** A campaign with the goal "purchase", its four prospects emailed an hour ago. */
+/**
+ * A campaign with the goal "purchase", its four prospects emailed an hour ago; the pixel is
+ * reached through the whole plugin. Warnings and errors are kept in `logs`.
+ */
 async function sentCampaign() {
   const clock = manualClock();
-  const testApp = startApp({ clock, secret: SECRET });
+  const logs: Record<string, unknown>[] = [];
+  const logger = pino(
+    { level: 'warn' },
+    { write: (line: string) => logs.push(JSON.parse(line) as Record<string, unknown>) },
+  );
+  const testApp = startApp({ clock, secret: SECRET, logger });
   const { api, leadsplit } = testApp;
   const { body: campaign } = await api
     .post('/api/campaigns')
@@ -22,11 +29,10 @@ async function sentCampaign() {
   clock.advance(3_600_000);
 
   const { sqlite } = leadsplit.context;
-  const app = express().use('/t', conversionPostbackRouter(leadsplit.context));
   return {
     ...testApp,
     clock,
-    app,
+    logs,
     campaignId: campaign.id as number,
     messages: sqlite
       .prepare(
@@ -94,7 +100,7 @@ describe('GET /t/x/:token.gif', () => {
     expect(setup.receipts()).toMatchObject([{ source: 'pixel', attributed: 1 }]);
   });
 
-  it('answers a bad token, goal or value with the same GIF as a good one, recording nothing', async () => {
+  it('answers a bad token or goal with the same GIF as a good one, recording nothing', async () => {
     const setup = await sentCampaign();
     const good = conversionToken(SECRET, setup.messages[0]!.id);
     const reference = shape(await gif(setup, `/t/x/${good}.gif`));
@@ -105,8 +111,10 @@ describe('GET /t/x/:token.gif', () => {
       `/t/x/${conversionToken('another-secret', setup.messages[1]!.id)}.gif`,
       `/t/x/${conversionToken(SECRET, 'AAAAAAAAAAAAAAAAAAAAAA')}.gif`,
       '/t/x/%3Cscript%3E.gif',
+      '/t/x/%E0%A4%A.gif',
+      `/t/x/${'x'.repeat(2000)}.gif`,
       `/t/x/${conversionToken(SECRET, setup.messages[1]!.id)}.gif?goal=no%20such%20goal`,
-      `/t/x/${conversionToken(SECRET, setup.messages[1]!.id)}.gif?value=lots`,
+      `/t/x/${conversionToken(SECRET, setup.messages[1]!.id)}.gif?goal=a&goal=b`,
       `/t/x/${conversionToken(SECRET, setup.messages[1]!.id)}.gif?goal=signup`,
     ];
     for (const path of paths) {
@@ -124,5 +132,44 @@ describe('GET /t/x/:token.gif', () => {
     await request(setup.app).head(`/t/x/${token}.gif`).expect(200);
 
     expect(setup.conversions()).toEqual([]);
+  });
+
+  const unreadable: [string, string, { value: number | null; currency: string | null }][] = [
+    ['a value with a decimal comma', 'value=49,90&currency=EUR', { value: null, currency: null }],
+    ['a value given twice', 'value=1&value=2&currency=EUR', { value: null, currency: null }],
+    ['a currency that names none', 'value=49.90&currency=ABC', { value: null, currency: null }],
+    ['a currency in small letters', 'value=49.90&currency=eur', { value: 49.9, currency: 'EUR' }],
+  ];
+  it.each(unreadable)(
+    'records the conversion for %s, leaving out what it cannot read',
+    async (_name, query, stored) => {
+      const setup = await sentCampaign();
+      const message = setup.messages[1]!;
+      const reference = shape(await gif(setup, '/t/x/not-a-token.gif'));
+
+      const res = await gif(setup, `/t/x/${conversionToken(SECRET, message.id)}.gif?${query}`);
+
+      expect(shape(res)).toEqual(reference);
+      expect(setup.conversions()).toMatchObject([
+        { prospect_id: message.prospectId, goal: 'purchase', source: 'pixel', ...stored },
+      ]);
+    },
+  );
+
+  it('logs what it left out of a recorded conversion, as fields', async () => {
+    const setup = await sentCampaign();
+    const token = conversionToken(SECRET, setup.messages[1]!.id);
+
+    await gif(setup, `/t/x/${token}.gif?value=49,90&currency=EUR`);
+    await gif(setup, '/t/x/not-a-token.gif?value=49,90');
+
+    expect(setup.logs).toEqual([
+      expect.objectContaining({
+        level: 40,
+        unreadable: { value: '49,90' },
+        outcome: 'recorded',
+        msg: expect.stringMatching(/without the value/),
+      }),
+    ]);
   });
 });

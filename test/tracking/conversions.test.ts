@@ -1,8 +1,8 @@
-import express from 'express';
 import { createHmac } from 'node:crypto';
+import { gzipSync } from 'node:zlib';
 import request from 'supertest';
 import { describe, expect, it } from 'vitest';
-import { conversionPostbackRouter } from '../../src/http/conversions-router';
+import { ConfigError, loadConfig } from '../../src/config';
 import { conversionToken } from '../../src/tracking/token';
 import { campaignBody, manualClock, startApp, tableCounts } from '../helpers';
 
@@ -29,11 +29,11 @@ const PROSPECTS =
 
 /**
  * A campaign with the goal "purchase" and a 7-day window, every prospect emailed at the
- * clock's start, the clock then an hour on; the conversion routes on an app of their own.
+ * clock's start, the clock then an hour on; postbacks go through the whole plugin.
  */
 async function sentCampaign(options: { postbacksPerMinute?: number } = {}) {
   const clock = manualClock();
-  const testApp = startApp({ clock, secret: SECRET });
+  const testApp = startApp({ clock, secret: SECRET, ...options });
   const { api, leadsplit } = testApp;
   const { body: campaign } = await api
     .post('/api/campaigns')
@@ -58,12 +58,7 @@ async function sentCampaign(options: { postbacksPerMinute?: number } = {}) {
         WHERE m.status = 'sent' ORDER BY p.id`,
     )
     .all() as SentMessage[];
-  const app = express().use(
-    '/t',
-    conversionPostbackRouter(leadsplit.context, {
-      postbacksPerMinute: options.postbacksPerMinute ?? 1000,
-    }),
-  );
+  const { app } = testApp;
   const nowSeconds = () => Math.floor(clock().getTime() / 1000);
 
   return {
@@ -74,18 +69,15 @@ async function sentCampaign(options: { postbacksPerMinute?: number } = {}) {
     campaignId: campaign.id as number,
     messages,
     message: (email: string) => messages.find((m) => m.email === email)!,
-    app,
+    nowSeconds,
     /** Posts a body as a marketer's server does: HMAC-SHA256 of "<t>.<body>", hex. */
     postSigned(body: unknown, sign: { secret?: string; t?: number; header?: string } = {}) {
-      const raw = JSON.stringify(body);
+      const raw = typeof body === 'string' ? body : JSON.stringify(body);
       const t = sign.t ?? nowSeconds();
-      const mac = createHmac('sha256', sign.secret ?? SECRET)
-        .update(`${t}.${raw}`)
-        .digest('hex');
       return request(app)
         .post('/t/conversions')
         .set('Content-Type', 'application/json')
-        .set('Leadsplit-Signature', sign.header ?? `t=${t},v1=${mac}`)
+        .set('Leadsplit-Signature', sign.header ?? `t=${t},v1=${hmacHex(raw, t, sign.secret)}`)
         .send(raw);
     },
     conversions: () =>
@@ -108,6 +100,9 @@ async function sentCampaign(options: { postbacksPerMinute?: number } = {}) {
 }
 
 type Setup = Awaited<ReturnType<typeof sentCampaign>>;
+
+const hmacHex = (body: string | Buffer, t: number, secret = SECRET) =>
+  createHmac('sha256', secret).update(`${t}.`).update(body).digest('hex');
 
 const report = (overrides: Record<string, unknown>) => ({
   goal: 'purchase',
@@ -436,7 +431,7 @@ describe('POST /t/conversions, signed', () => {
     expect(res.body.error.code).toBe('payload_too_large');
   });
 
-  it('answers 429 once an address has sent more than the limit in a minute', async () => {
+  it('answers 429 once an address has sent more than the limit set in the options', async () => {
     const setup = await sentCampaign({ postbacksPerMinute: 2 });
     const body = (n: number) => report({ email: 'user1@example.com', idempotencyKey: `k${n}` });
 
@@ -447,5 +442,220 @@ describe('POST /t/conversions, signed', () => {
     expect(limited.status).toBe(429);
     expect(limited.body.error.code).toBe('rate_limited');
     expect(setup.receipts()).toHaveLength(2);
+  });
+
+  it('takes 120 postbacks a minute from one address when no limit is set', async () => {
+    const setup = await sentCampaign();
+    const body = report({ email: 'stranger@example.com' });
+
+    const first = await setup.postSigned(body).expect(200);
+
+    expect(first.headers.ratelimit).toMatch(/r=119\b/);
+    expect(first.headers['ratelimit-policy']).toMatch(/q=120\b/);
+  });
+
+  it('answers 400 for a signed body that is not JSON, storing nothing', async () => {
+    const setup = await sentCampaign();
+    const before = tableCounts(setup.leadsplit);
+
+    const res = await setup.postSigned('{"goal": "purchase",');
+
+    expect(res.status).toBe(400);
+    expect(res.body.error.code).toBe('invalid_json');
+    expect(tableCounts(setup.leadsplit)).toEqual(before);
+  });
+
+  it('answers 415 for a body without a Content-Type', async () => {
+    const setup = await sentCampaign();
+    const raw = Buffer.from(JSON.stringify(report({ email: 'user1@example.com' })));
+    const t = setup.nowSeconds();
+
+    const res = await request(setup.app)
+      .post('/t/conversions')
+      .set('Leadsplit-Signature', `t=${t},v1=${hmacHex(raw, t)}`)
+      .send(raw);
+
+    expect(res.status).toBe(415);
+    expect(res.body.error.code).toBe('unsupported_media_type');
+    expect(setup.receipts()).toEqual([]);
+  });
+
+  it('answers 415 for a compressed body, whose signature would cover other bytes', async () => {
+    const setup = await sentCampaign();
+    const raw = JSON.stringify(report({ email: 'user1@example.com' }));
+    const t = setup.nowSeconds();
+
+    const res = await request(setup.app)
+      .post('/t/conversions')
+      .set('Content-Type', 'application/json')
+      .set('Content-Encoding', 'gzip')
+      .set('Leadsplit-Signature', `t=${t},v1=${hmacHex(raw, t)}`)
+      .send(gzipSync(raw));
+
+    expect(res.status).toBe(415);
+    expect(res.body.error).toMatchObject({
+      code: 'unsupported_encoding',
+      message: expect.stringMatching(/uncompressed/),
+    });
+    expect(setup.receipts()).toEqual([]);
+  });
+
+  const goodSignatures: [string, (raw: string, t: number) => string][] = [
+    [
+      'two v1 values of which one is right',
+      (raw, t) => `t=${t},v1=${hmacHex(raw, t, 'the-old-secret')},v1=${hmacHex(raw, t)}`,
+    ],
+    ['the hex in capitals', (raw, t) => `t=${t},v1=${hmacHex(raw, t).toUpperCase()}`],
+  ];
+  it.each(goodSignatures)('takes a signature with %s', async (_name, header) => {
+    const setup = await sentCampaign();
+    const body = report({ email: 'user1@example.com' });
+
+    const res = await setup.postSigned(body, {
+      header: header(JSON.stringify(body), setup.nowSeconds()),
+    });
+
+    expect(res.status).toBe(200);
+    expect(setup.conversions()).toHaveLength(1);
+  });
+
+  it('answers 401 for a timestamp in milliseconds', async () => {
+    const setup = await sentCampaign();
+    const t = setup.clock().getTime();
+
+    const res = await setup.postSigned(report({ email: 'user1@example.com' }), { t });
+
+    expect(res.status).toBe(401);
+    expect(res.body.error.code).toBe('invalid_signature');
+    expect(setup.receipts()).toEqual([]);
+  });
+
+  const unusableTokens: [string, string][] = [
+    ['an empty token', ''],
+    ['a token of blanks', '   '],
+    ['an overlong token', 'x'.repeat(500)],
+  ];
+  it.each(unusableTokens)('falls back on the email for %s', async (_name, token) => {
+    const setup = await sentCampaign();
+    const message = setup.message('user3@example.com');
+
+    const res = await setup.postSigned(report({ token, email: 'user3@example.com' }));
+
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ attributed: 1 });
+    expect(setup.conversions()).toMatchObject([{ prospectId: message.prospectId }]);
+  });
+
+  it('answers an overlong token alone as an invalid token, not as a bad request', async () => {
+    const setup = await sentCampaign();
+
+    const res = await setup.postSigned(report({ token: 'x'.repeat(500) })).expect(200);
+
+    expect(res.body).toMatchObject({ attributed: 0, reason: 'invalid_token' });
+  });
+
+  it('asks for the prospect when an empty token is all there is', async () => {
+    const setup = await sentCampaign();
+
+    const res = await setup.postSigned(report({ token: '', email: '' }));
+
+    expect(res.status).toBe(400);
+    expect(res.body.error.message).toMatch(/token, an email or an externalId/);
+    expect(setup.receipts()).toEqual([]);
+  });
+
+  it('refuses a currency code that names no currency', async () => {
+    const setup = await sentCampaign();
+
+    const res = await setup.postSigned(
+      report({ email: 'user1@example.com', value: 5, currency: 'ABC' }),
+    );
+
+    expect(res.status).toBe(400);
+    expect(res.body.error.message).toMatch(/^currency: is not an ISO 4217 currency code/);
+    expect(setup.receipts()).toEqual([]);
+  });
+});
+
+describe('one idempotency key by postback and in a CRM file', () => {
+  const csvOf = (date: string, value: string, currency: string) =>
+    'email,goal,value,currency,date,idempotency_key\n' +
+    `user1@example.com,purchase,${value},${currency},${date},order-1001\n`;
+  const today = (s: Setup) => s.clock().toISOString().slice(0, 10);
+
+  it('counts an order reported by postback and then in a CRM file once', async () => {
+    const setup = await sentCampaign();
+    const message = setup.message('user1@example.com');
+    await setup
+      .postSigned(
+        report({
+          token: conversionToken(SECRET, message.id),
+          email: 'user1@example.com',
+          value: 49.9,
+          currency: 'EUR',
+          occurredAt: new Date(setup.sentAt + 20 * 60_000).toISOString(),
+        }),
+      )
+      .expect(200);
+
+    const res = await setup.api
+      .post('/api/conversions')
+      .type('text/csv')
+      .send(csvOf(today(setup), '49.90', 'eur'))
+      .expect(200);
+
+    expect(res.body).toMatchObject({ imported: 0, duplicates: 1, rejectedCount: 0 });
+    expect(setup.conversions()).toMatchObject([{ value: 49.9, source: 'postback' }]);
+    expect(setup.receipts()).toHaveLength(1);
+  });
+
+  it('answers a postback of an order a CRM file brought first as a duplicate', async () => {
+    const setup = await sentCampaign();
+    await setup.api
+      .post('/api/conversions')
+      .type('text/csv')
+      .send(csvOf(today(setup), '49.90', 'EUR'))
+      .expect(200);
+
+    const res = await setup
+      .postSigned(report({ externalId: 'crm-1', value: 49.9, currency: 'EUR' }))
+      .expect(200);
+
+    expect(res.body).toEqual({ duplicate: true, attributed: 1 });
+    expect(setup.conversions()).toMatchObject([{ value: 49.9, source: 'import' }]);
+  });
+
+  it('still refuses the key for another value', async () => {
+    const setup = await sentCampaign();
+    await setup
+      .postSigned(report({ email: 'user1@example.com', value: 49.9, currency: 'EUR' }))
+      .expect(200);
+
+    const res = await setup.api
+      .post('/api/conversions')
+      .type('text/csv')
+      .send(csvOf(today(setup), '59.90', 'EUR'))
+      .expect(200);
+
+    expect(res.body).toMatchObject({
+      imported: 0,
+      duplicates: 0,
+      rejected: [{ row: 2, reason: 'idempotency_key was used before for a different conversion' }],
+    });
+    expect(setup.conversions()).toMatchObject([{ value: 49.9 }]);
+  });
+});
+
+describe('LEADSPLIT_POSTBACKS_PER_MINUTE', () => {
+  it('sets the postback rate limit, 120 when unset', () => {
+    expect(loadConfig({}).postbacksPerMinute).toBe(120);
+    expect(loadConfig({ LEADSPLIT_POSTBACKS_PER_MINUTE: '600' }).postbacksPerMinute).toBe(600);
+  });
+
+  it.each(['0', 'many', '1.5'])('refuses %j, naming the variable', (value) => {
+    expect(() => loadConfig({ LEADSPLIT_POSTBACKS_PER_MINUTE: value })).toThrow(ConfigError);
+    expect(() => loadConfig({ LEADSPLIT_POSTBACKS_PER_MINUTE: value })).toThrow(
+      /LEADSPLIT_POSTBACKS_PER_MINUTE/,
+    );
   });
 });
