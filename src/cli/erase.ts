@@ -34,10 +34,10 @@ function describeErasure(erasure: Erasure, outboxFiles: number): string {
       ? `Funnel counts rebuilt for campaign ${erasure.campaigns.join(', ')}.`
       : 'The prospect was in no campaign.',
   ];
-  if (erasure.status && erasure.status !== 'active') {
+  if (erasure.suppressionKept) {
     lines.push(
-      `Note: the prospect was ${erasure.status}. That suppression went with the row, so a ` +
-        'later import would add the address again: keep it off the lists you import.',
+      `The prospect was ${erasure.status}: a hash of the address is kept, so that importing ` +
+        'it again adds it as suppressed and emails nobody.',
     );
   }
   return lines.join('\n') + '\n';

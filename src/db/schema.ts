@@ -39,6 +39,18 @@ export const prospects = sqliteTable(
   ],
 );
 
+/**
+ * Suppressions that outlived their prospect: an erased prospect who had unsubscribed, bounced
+ * or complained leaves the SHA-256 of its address here, so that importing the address again
+ * brings the suppression back instead of an email. Unkeyed, so that a new secret keeps it.
+ */
+export const suppressedAddresses = sqliteTable('suppressed_addresses', {
+  emailHash: text('email_hash').primaryKey(),
+  /** The prospect's status when erased: unsubscribed, bounced or complained. */
+  status: text('status').notNull(),
+  createdAt: integer('created_at').notNull(),
+});
+
 export const campaigns = sqliteTable('campaigns', {
   id: integer('id').primaryKey(),
   name: text('name').notNull(),

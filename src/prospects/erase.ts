@@ -2,6 +2,7 @@ import type { Context } from '../context';
 import { AppError } from '../errors';
 import { rebuildFunnelCounts } from '../reports/funnel-rebuild';
 import { normaliseEmail } from './records';
+import { addressHash } from './suppression';
 
 /** The tables a prospect leaves rows in, in the order they are emptied (children first). */
 export const ERASED_TABLES = [
@@ -21,9 +22,11 @@ export interface Erasure {
   email: string;
   /**
    * The prospect's status before the erasure, null when there was no prospect row. Anything
-   * but active was a suppression (an unsubscribe, a bounce) that is gone with the row.
+   * but active was a suppression (an unsubscribe, a bounce), kept as a hash of the address.
    */
   status: string | null;
+  /** Whether the suppression was kept, so that a later import of the address emails nobody. */
+  suppressionKept: boolean;
   removed: Record<ErasedTable, number>;
   /** Campaigns whose funnel counts were rebuilt without the prospect. */
   campaigns: number[];
@@ -53,7 +56,8 @@ const DELETES: Record<ErasedTable, string> = {
  * Removes every row about one prospect, for a privacy request: the prospect, its place on
  * campaign lists, enrollments, emails, their events and webhook deliveries, conversions and
  * conversion receipts. The funnel counts of the campaigns it was in are then rebuilt, since
- * their triggers do not follow deletes. All in one transaction. Throws a 404 AppError when
+ * their triggers do not follow deletes. A suppressed prospect leaves a hash of its address
+ * behind, so the suppression outlives the row. All in one transaction. Throws a 404 AppError when
  * nothing is known about the email.
  */
 export function eraseProspect(ctx: Context, rawEmail: string): Erasure {
@@ -95,8 +99,26 @@ export function eraseProspect(ctx: Context, rawEmail: string): Erasure {
         );
       }
 
+      // The one thing kept: that this address must not be emailed, without the address.
+      const suppressionKept = prospect !== undefined && prospect.status !== 'active';
+      if (suppressionKept) {
+        sqlite
+          .prepare(
+            `INSERT INTO suppressed_addresses (email_hash, status, created_at) VALUES (?, ?, ?)
+             ON CONFLICT (email_hash) DO UPDATE SET status = excluded.status`,
+          )
+          .run(addressHash(email), prospect.status, ctx.clock().getTime());
+      }
+
       for (const campaignId of campaigns) rebuildFunnelCounts(ctx, campaignId);
-      return { email, status: prospect?.status ?? null, removed, campaigns, messages };
+      return {
+        email,
+        status: prospect?.status ?? null,
+        suppressionKept,
+        removed,
+        campaigns,
+        messages,
+      };
     })
     .immediate();
 

@@ -4,6 +4,7 @@ import type { Context } from '../context';
 import { conflict } from '../errors';
 import type { ParsedUpload } from './csv';
 import type { RejectedRow } from './records';
+import { suppressionLeftFor } from './suppression';
 
 /** The rejected rows listed in an answer; the count covers them all. */
 const MAX_REJECTED_LISTED = 1000;
@@ -13,7 +14,10 @@ export interface ImportSummary {
   imported: number;
   /** Rows whose email came earlier in the upload or is already on the campaign's list. */
   duplicates: number;
-  /** Unsubscribed or bounced prospects: kept off the list, never emailed. */
+  /**
+   * Unsubscribed or bounced prospects, also those erased since: kept off the list, never
+   * emailed.
+   */
   suppressed: number;
   rejected: RejectedRow[];
   rejectedCount: number;
@@ -47,6 +51,7 @@ export function importProspects(
                          ELSE json_patch(?, coalesce(attributes, '{}')) END
      WHERE id = ?`,
   );
+  const suppress = ctx.sqlite.prepare(`UPDATE prospects SET status = ? WHERE id = ?`);
   const addToList = ctx.sqlite.prepare(
     `INSERT INTO campaign_prospects (campaign_id, prospect_id, imported_at) VALUES (?, ?, ?)
      ON CONFLICT DO NOTHING`,
@@ -69,6 +74,7 @@ export function importProspects(
         rejected: upload.rejected.slice(0, MAX_REJECTED_LISTED),
         rejectedCount: upload.rejected.length,
       };
+      const suppressionLeft = suppressionLeftFor(ctx);
       const seen = new Set<string>();
       for (const { record: r } of upload.records) {
         if (seen.has(r.email)) {
@@ -89,6 +95,12 @@ export function importProspects(
         let prospectId: number;
         if (inserted.changes === 1) {
           prospectId = Number(inserted.lastInsertRowid);
+          const status = suppressionLeft(r.email);
+          if (status !== undefined) {
+            suppress.run(status, prospectId);
+            result.suppressed++;
+            continue;
+          }
         } else {
           const known = findProspect.get(r.email) as { id: number; status: string };
           if (known.status !== 'active') {

@@ -1,3 +1,4 @@
+import { hash } from 'node:crypto';
 import type { Context } from '../context';
 
 /** Why a prospect is no longer emailed. */
@@ -31,4 +32,20 @@ export function suppressProspect(
       return { cancelled };
     })
     .immediate();
+}
+
+/** How an erased prospect's suppression names the address: SHA-256 of the lowercased email. */
+export function addressHash(email: string): string {
+  return hash('sha256', email, 'hex');
+}
+
+/** The suppression an erased prospect left for a (normalised) address, if any. */
+export function suppressionLeftFor(ctx: Context): (email: string) => string | undefined {
+  const any = ctx.sqlite.prepare('SELECT 1 FROM suppressed_addresses LIMIT 1').get();
+  // Most installations never erase a suppressed prospect: their imports skip the hashing.
+  if (!any) return () => undefined;
+  const find = ctx.sqlite
+    .prepare('SELECT status FROM suppressed_addresses WHERE email_hash = ?')
+    .pluck();
+  return (email) => find.get(addressHash(email)) as string | undefined;
 }

@@ -139,6 +139,48 @@ describe('eraseProspect', () => {
     expect(erasure.removed.events).toBeGreaterThanOrEqual(3);
   });
 
+  it('keeps an unsubscribed prospect suppressed, by a hash only, when imported again', async () => {
+    const app = startApp();
+    const { messageIds } = await sendCampaign(app, {}, 6);
+    const { sqlite } = app.leadsplit.context;
+    const emailOf = sqlite.prepare(
+      'SELECT p.email FROM messages m JOIN prospects p ON p.id = m.prospect_id WHERE m.id = ?',
+    );
+    const [quitter, active] = messageIds.map((id) => emailOf.pluck().get(id) as string);
+    await request(app.app).post(`/t/u/${messageIds[0]}`).expect(200);
+
+    const erased = eraseProspect(app.leadsplit.context, quitter!);
+    const kept = eraseProspect(app.leadsplit.context, active!);
+
+    expect([erased.status, erased.suppressionKept]).toEqual(['unsubscribed', true]);
+    expect([kept.status, kept.suppressionKept]).toEqual(['active', false]);
+    const stored = JSON.stringify(sqlite.prepare('SELECT * FROM suppressed_addresses').all());
+    expect(stored).not.toContain(quitter!.split('@')[0]);
+    expect(sqlite.prepare('SELECT count(*) FROM suppressed_addresses').pluck().get()).toBe(1);
+
+    const { body } = await app.api.post('/api/campaigns').send(campaignBody()).expect(201);
+    const upload = await app.api
+      .post(`/api/campaigns/${body.id}/prospects`)
+      .type('text/csv')
+      .send(`email\n${quitter!.toUpperCase()}\n${active}\n`)
+      .expect(200);
+    await app.api.post(`/api/campaigns/${body.id}/launch`).expect(200);
+    await app.leadsplit.worker.drain();
+
+    expect(upload.body).toMatchObject({ imported: 1, suppressed: 1 });
+    const statusOf = sqlite.prepare('SELECT status FROM prospects WHERE email = ?').pluck();
+    expect(statusOf.get(quitter)).toBe('unsubscribed');
+    expect(statusOf.get(active)).toBe('active');
+    const emailed = sqlite
+      .prepare(
+        `SELECT p.email FROM messages m JOIN prospects p ON p.id = m.prospect_id
+          WHERE m.campaign_id = ?`,
+      )
+      .pluck()
+      .all(body.id);
+    expect(emailed).toEqual([active]);
+  });
+
   it('answers 404 and changes nothing for an address nobody has', async () => {
     const { app } = await campaignWithHistory();
     const before = tableCounts(app.leadsplit);
