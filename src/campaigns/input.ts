@@ -7,18 +7,56 @@ const key = z
 
 const text = (max: number) => z.string().trim().min(1, 'must not be empty').max(max);
 
+/**
+ * Spaces, line breaks and other control characters: `new URL` silently drops some of them (a
+ * CR/LF pair vanishes), so the address a person typed is not the one that would be followed.
+ */
+const UNSAFE_IN_URL = /[\p{Cc}\p{Z}]/u;
+const MAX_URL = 2048;
+
+/**
+ * The one spelling of a link's address that is stored and redirected to: what `new URL` makes
+ * of it, with the host in punycode and the rest percent-encoded. It is plain ASCII, so it can
+ * go into a Location header as it is. Undefined for anything but an absolute http(s) URL.
+ */
+export function canonicalLinkUrl(value: string): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return undefined;
+  }
+  if ((url.protocol !== 'http:' && url.protocol !== 'https:') || url.hostname === '') {
+    return undefined;
+  }
+  return url.href;
+}
+
 const httpUrl = z
   .string()
   .trim()
-  .max(2048)
-  .refine((value) => {
-    try {
-      const url = new URL(value);
-      return (url.protocol === 'http:' || url.protocol === 'https:') && url.hostname !== '';
-    } catch {
-      return false;
+  .max(MAX_URL)
+  .refine(
+    (value) => !UNSAFE_IN_URL.test(value),
+    'must not contain spaces, line breaks or other control characters; percent-encode them' +
+      ' (a space is %20)',
+  )
+  .transform((value, ctx) => {
+    const url = canonicalLinkUrl(value);
+    if (url === undefined) {
+      ctx.issues.push({ code: 'custom', message: 'must be an absolute http(s) URL', input: value });
+      return z.NEVER;
     }
-  }, 'must be an absolute http(s) URL');
+    if (url.length > MAX_URL) {
+      ctx.issues.push({
+        code: 'custom',
+        message: `is longer than ${MAX_URL} characters once percent-encoded`,
+        input: value,
+      });
+      return z.NEVER;
+    }
+    return url;
+  });
 
 export const variantInput = z
   .object({

@@ -1,4 +1,4 @@
-import express, { Router, type Request, type RequestHandler } from 'express';
+import express, { Router, type Request, type RequestHandler, type Response } from 'express';
 import type { Context } from '../context';
 import type { HitRecorder } from '../tracking/hits';
 import { describeUnsubscribe, unsubscribeByMessage } from '../tracking/unsubscribe';
@@ -16,6 +16,15 @@ const NO_STORE = {
   Expires: '0',
 };
 
+/** The pixel's answer, the same for every message, known or not. */
+const pixelHeaders = [
+  'Content-Type',
+  'image/gif',
+  'Content-Length',
+  String(PIXEL.length),
+  ...Object.entries(NO_STORE).flat(),
+];
+
 /**
  * A redirect is never cached by default, so no-store alone keeps proxies from replaying it;
  * the referrer stays behind so that the destination cannot see the message id.
@@ -30,6 +39,28 @@ const redirectHeaders = (location: string) => [
   'Content-Length',
   '0',
 ];
+
+const NOT_ALLOWED = JSON.stringify({
+  error: { code: 'method_not_allowed', message: 'Tracking links answer GET and HEAD only.' },
+});
+const notAllowedHeaders = [
+  'Allow',
+  'GET, HEAD',
+  'Content-Type',
+  'application/json; charset=utf-8',
+  'Content-Length',
+  String(Buffer.byteLength(NOT_ALLOWED)),
+  'Cache-Control',
+  'no-store',
+];
+
+/**
+ * Tracking links are only followed and loaded. Any other method is answered here, before it
+ * can reach the host app's routes, and alike for every id: nothing is looked up.
+ */
+const refuseMethod = (res: Response) => res.writeHead(405, notAllowedHeaders).end(NOT_ALLOWED);
+
+const isReadMethod = (method: string) => method === 'GET' || method === 'HEAD';
 
 const hitOf = (req: Request) => ({ userAgent: req.get('user-agent'), ip: req.ip });
 
@@ -51,8 +82,12 @@ export function clickRoute(hits: HitRecorder): RequestHandler {
       'The link may be incomplete. Copy the whole address from the email, or click it there.',
   });
   return (req, res, next) => {
-    if (!req.url.startsWith('/t/c/') || (req.method !== 'GET' && req.method !== 'HEAD')) {
+    if (!req.url.startsWith('/t/c/')) {
       next();
+      return;
+    }
+    if (!isReadMethod(req.method)) {
+      refuseMethod(res);
       return;
     }
     const match = CLICK_PATH.exec(req.url);
@@ -61,13 +96,19 @@ export function clickRoute(hits: HitRecorder): RequestHandler {
       res.status(404).set(NO_STORE).type('html').send(linkGone);
       return;
     }
+    // The headers are checked as they are written, so a click is counted only once its answer
+    // is certain to go out.
+    res.writeHead(302, redirectHeaders(target.destination));
     if (req.method === 'GET') hits.recordClick(target, hitOf(req));
-    res.writeHead(302, redirectHeaders(target.destination)).end();
+    res.end();
   };
 }
 
 /** /t/c/<message id>/<link key>, with an optional query string that is ignored. */
 const CLICK_PATH = /^\/t\/c\/([^/?#]{1,100})\/([^/?#]{1,200})\/?(?:\?.*)?$/;
+
+/** /<message id>.gif below /t/o, with an optional query string that is ignored. */
+const OPEN_PATH = /^\/([^/?#]+)\.gif(?:\?.*)?$/;
 
 function decodePart(part: string): string {
   if (!part.includes('%')) return part;
@@ -82,9 +123,20 @@ function decodePart(part: string): string {
 export function trackingRouter(ctx: Context, hits: HitRecorder): Router {
   const router = Router();
 
-  router.get('/o/:messageId.gif', (req, res) => {
-    if (req.method === 'GET') hits.recordOpen(req.params.messageId, hitOf(req));
-    res.status(200).set(NO_STORE).type('gif').send(PIXEL);
+  // Matched by hand, like the click route: a parameter Express decodes would turn a badly
+  // encoded id into an error, where the pixel must answer the same GIF whatever it is sent.
+  router.use('/o', (req, res, next) => {
+    if (!isReadMethod(req.method)) {
+      refuseMethod(res);
+      return;
+    }
+    const match = OPEN_PATH.exec(req.url);
+    if (!match) {
+      next();
+      return;
+    }
+    if (req.method === 'GET') hits.recordOpen(decodePart(match[1]!), hitOf(req));
+    res.writeHead(200, pixelHeaders).end(PIXEL);
   });
 
   // The one-click body is form-encoded and tiny; read it only to keep the socket clean.

@@ -1,6 +1,7 @@
 import Handlebars from 'handlebars';
 import { convert } from 'html-to-text';
 import { Parser } from 'htmlparser2';
+import { canonicalLinkUrl } from '../campaigns/input';
 import { placeholder, toTextPlaceholders } from './placeholders';
 import { DEFAULT_TEMPLATE, readEmailTemplate } from './template-source';
 
@@ -99,6 +100,12 @@ const lineOf = (text: string, index: number) => text.slice(0, index).split('\n')
  */
 function trackLinks(html: string, source: string, setting: EmailSetting): string {
   const byUrl = new Map(setting.links.map((l) => [l.url, l.key]));
+  // Addresses are stored in their canonical spelling (https://shop.example.com/), and an anchor
+  // written as the address was typed (https://shop.example.com) still means that link.
+  for (const link of setting.links) {
+    const canonical = canonicalLinkUrl(link.url);
+    if (canonical !== undefined && !byUrl.has(canonical)) byUrl.set(canonical, link.key);
+  }
   const edits: { start: number; end: number; tag: string }[] = [];
   let problem: TemplateError | undefined;
 
@@ -116,7 +123,7 @@ function trackLinks(html: string, source: string, setting: EmailSetting): string
         ) {
           return;
         }
-        const key = byUrl.get(href);
+        const key = byUrl.get(href) ?? byUrl.get(canonicalLinkUrl(href) ?? '');
         if (key === undefined) {
           const at = source.indexOf(href);
           problem = new TemplateError(
@@ -146,6 +153,28 @@ function trackLinks(html: string, source: string, setting: EmailSetting): string
     out = out.slice(0, edit.start) + edit.tag + out.slice(edit.end);
   }
   return out;
+}
+
+/**
+ * The keys of the links a compiled email points to, each once, in order of appearance: what
+ * the recipient can click. Read from the email itself, so links written by {{link}} and
+ * anchors rewritten to tracking addresses are found alike.
+ */
+export function linkKeysIn(html: string, publicUrl: string): string[] {
+  const prefix = trackingUrl(publicUrl, '');
+  const found = new Set<string>();
+  for (let at = html.indexOf(prefix); at !== -1; at = html.indexOf(prefix, at + 1)) {
+    const start = at + prefix.length;
+    // What encodeURIComponent leaves of a key, short of the quote that may close the attribute.
+    const encoded = /^[\w.!~*()%-]{1,200}/.exec(html.slice(start, start + 200))?.[0];
+    if (encoded === undefined) continue;
+    try {
+      found.add(decodeURIComponent(encoded));
+    } catch {
+      // Not a key this module wrote: a hand-written address that is no tracking link.
+    }
+  }
+  return [...found];
 }
 
 function addOpenPixel(html: string, publicUrl: string): string {

@@ -1,9 +1,12 @@
-import { createHash } from 'node:crypto';
 import type { Statement } from 'better-sqlite3';
+import { canonicalLinkUrl } from '../campaigns/input';
 import type { Context } from '../context';
+import { campaignEmails } from '../sending/campaign-email';
+import { linkKeysIn } from '../sending/render';
 import { createHitWriter, type HitRow, type HitWriter } from './hit-writer';
 import { isMessageId } from './message-id';
-import { ALL_LINKS_WINDOW_MS, clickMachineReason, openMachineReason } from './machine-filter';
+import { networkHasher } from './network';
+import { ALL_LINKS_WINDOW_MS, judgeClick, openMachineReason, SWEEP_REASON } from './machine-filter';
 import { conversionToken } from './token';
 
 /** How often buffered hits are written; also what a hard crash can lose at most. */
@@ -20,7 +23,8 @@ export interface ClickTarget {
   linkKey: string;
   /** Where the click goes: the link's stored address, with the conversion token when wanted. */
   destination: string;
-  linkCount: number;
+  /** The keys of the links in the message's email, which a sweep clicks all of. */
+  emailLinkKeys: readonly string[];
 }
 
 export interface HitContext {
@@ -31,8 +35,10 @@ export interface HitContext {
 interface CampaignLink {
   url: string;
   appendToken: boolean;
-  count: number;
 }
+
+/** A message as the covering index holds it: campaign id, variant id, when it was sent. */
+type MessageRow = [number, number, number | null];
 
 /** Appends lsid=<token> to an address, leaving its query string and fragment as they were. */
 export function withToken(url: string, token: string): string {
@@ -43,31 +49,19 @@ export function withToken(url: string, token: string): string {
   return `${base}${joiner}lsid=${encodeURIComponent(token)}${fragment}`;
 }
 
-/** Networks hashed lately: a few networks (mail scanners, privacy proxies) send most hits. */
-const networkHashes = new Map<string, string>();
-const NETWORK_HASHES_KEPT = 10_000;
+/** This many messages at most are remembered for the every-link rule. */
+const RECENT_MESSAGES_KEPT = 50_000;
+/** How many stale messages one flush tick forgets at most, so that a tick stays short. */
+const FORGET_PER_TICK = 5_000;
+const NO_CLICKS: ReadonlyMap<string, number> = new Map();
 
-/**
- * The network a client is in, not the client: IPv4 to /24, IPv6 to /48, hashed with the
- * installation's secret, so hits from one place can be told apart without storing addresses.
- */
-export function hashNetwork(secret: string, ip: string | undefined): string | null {
-  if (!ip) return null;
-  const v4 = /^(?:::ffff:)?(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.\d{1,3}$/i.exec(ip);
-  let network: string;
-  if (v4) network = `${v4[1]}.${v4[2]}.${v4[3]}.0/24`;
-  else if (ip.includes(':')) {
-    const groups = ip.split('%')[0]!.split(':');
-    network = `${groups.slice(0, 3).join(':')}::/48`;
-  } else return null;
-  const key = `${secret}:${network}`;
-  let hash = networkHashes.get(key);
-  if (hash === undefined) {
-    hash = createHash('sha256').update(key).digest('base64url').slice(0, 16);
-    if (networkHashes.size >= NETWORK_HASHES_KEPT) networkHashes.clear();
-    networkHashes.set(key, hash);
-  }
-  return hash;
+/** What the every-link rule needs to know of one message's recent clicks. */
+interface RecentClicks {
+  /** When each link was last clicked: one entry per link key, whatever the number of clicks. */
+  lastClicks: Map<string, number>;
+  /** The latest click judged a person's that no sweep has flagged since, if any. */
+  humanAt: number | undefined;
+  lastAt: number;
 }
 
 /**
@@ -82,23 +76,32 @@ export class HitRecorder {
   /** Stores what the buffer hands over. */
   readonly writer: HitWriter;
   private readonly timer: NodeJS.Timeout;
-  /** Recent clicks per message, for the every-link-in-a-second rule. */
-  private readonly recentClicks = new Map<string, { linkKey: string; at: number }[]>();
-  private readonly findClick: Statement;
+  /**
+   * Recent clicks per message, for the every-link-in-a-second rule, least recently clicked
+   * first: a click moves its message to the end, so the stale ones are found at the start.
+   */
+  // TODO: this memory lives in one process. With several instances behind a load balancer, a
+  // scanner's clicks on one message can land on different instances and escape the every-link
+  // rule; routing /t/c/<message id> to one instance by message id, or a shared store, would
+  // close that.
+  private readonly recentClicks = new Map<string, RecentClicks>();
+  private readonly findMessage: Statement;
   private readonly findLinks: Statement;
   /**
    * Each campaign's links, read once: a campaign's links can only change while it is a draft,
    * and a draft has no messages to click.
    */
   private readonly linksByCampaign = new Map<number, Map<string, CampaignLink>>();
-  private readonly findMessage: Statement;
+  /** The link keys in each variant's email, by variant id, worked out once for the same reason. */
+  private readonly emailLinksByVariant = new Map<number, readonly string[]>();
+  private readonly hashNetwork: (ip: string | undefined) => string | null;
 
   constructor(
     private readonly ctx: Context,
     options: { writerThread?: boolean } = {},
   ) {
     this.writer = createHitWriter(ctx, options.writerThread ?? true);
-    this.findClick = ctx.sqlite
+    this.findMessage = ctx.sqlite
       .prepare(
         // The covering index answers from one b-tree; SQLite would otherwise take the primary
         // key's index and then read the row.
@@ -109,10 +112,8 @@ export class HitRecorder {
     this.findLinks = ctx.sqlite.prepare(
       `SELECT key, url, append_token AS appendToken FROM links WHERE campaign_id = ?`,
     );
-    this.findMessage = ctx.sqlite.prepare(
-      `SELECT campaign_id AS campaignId, variant_id AS variantId FROM messages WHERE id = ?`,
-    );
-    this.timer = setInterval(() => this.handOver(), FLUSH_INTERVAL_MS);
+    this.hashNetwork = networkHasher(ctx.secret);
+    this.timer = setInterval(() => this.tick(), FLUSH_INTERVAL_MS);
     this.timer.unref();
   }
 
@@ -121,7 +122,7 @@ export class HitRecorder {
     if (!isMessageId(messageId) || linkKey.length === 0 || linkKey.length > MAX_LINK_KEY) {
       return undefined;
     }
-    const row = this.findClick.get(messageId) as [number, number, number | null] | undefined;
+    const row = this.findMessage.get(messageId) as MessageRow | undefined;
     if (!row) return undefined;
     const [campaignId, variantId, sentAt] = row;
     const link = this.linksOf(campaignId).get(linkKey);
@@ -132,7 +133,7 @@ export class HitRecorder {
       campaignId,
       variantId,
       sentAt,
-      linkCount: link.count,
+      emailLinkKeys: this.emailLinksOf(campaignId, variantId),
       destination: link.appendToken
         ? withToken(link.url, conversionToken(this.ctx.secret, messageId))
         : link.url,
@@ -147,31 +148,62 @@ export class HitRecorder {
         url: string;
         appendToken: number;
       }[];
-      links = new Map(
-        rows.map((r) => [
-          r.key,
-          { url: r.url, appendToken: r.appendToken === 1, count: rows.length },
-        ]),
-      );
+      links = new Map();
+      for (const row of rows) {
+        // Older databases hold addresses as they were typed, which a Location header cannot
+        // always carry (non-ASCII, control characters): the canonical spelling always fits.
+        const url = canonicalLinkUrl(row.url);
+        if (url === undefined) {
+          this.ctx.logger.warn(
+            { campaignId, linkKey: row.key },
+            'stored link is not an absolute http(s) address; its clicks answer 404',
+          );
+          continue;
+        }
+        links.set(row.key, { url, appendToken: row.appendToken === 1 });
+      }
       this.linksByCampaign.set(campaignId, links);
     }
     return links;
   }
 
+  /**
+   * The keys of the links a variant's email contains: a sweep is every link the recipient
+   * could click, not every link of the campaign.
+   */
+  private emailLinksOf(campaignId: number, variantId: number): readonly string[] {
+    let keys = this.emailLinksByVariant.get(variantId);
+    if (keys === undefined) {
+      try {
+        const { compiled } = campaignEmails(this.ctx).forVariant(campaignId, variantId);
+        keys = linkKeysIn(compiled.html, this.ctx.publicUrl);
+      } catch (error) {
+        // The email no longer compiles (its template file is gone, say): all the campaign's
+        // links is the nearest guess, and a sweep then needs every one of them.
+        keys = [...this.linksOf(campaignId).keys()];
+        this.ctx.logger.warn(
+          { campaignId, variantId, err: error },
+          'variant email could not be compiled; judging sweeps by all the campaign links',
+        );
+      }
+      this.emailLinksByVariant.set(variantId, keys);
+    }
+    return keys;
+  }
+
   recordClick(target: ClickTarget, hit: HitContext): void {
     const at = this.ctx.clock().getTime();
-    const previous = this.recentClicks.get(target.messageId);
-    const earlier = previous ? previous.filter((c) => at - c.at <= ALL_LINKS_WINDOW_MS) : [];
-    const reason = clickMachineReason({
+    // An email with one link has no sweep to find: its clicks need no memory.
+    const recent =
+      target.emailLinkKeys.length >= 2 ? this.recentClicksOf(target.messageId, at) : undefined;
+    const verdict = judgeClick({
       userAgent: hit.userAgent,
       at,
       sentAt: target.sentAt,
       linkKey: target.linkKey,
-      linkCount: target.linkCount,
-      earlierClicks: earlier,
+      emailLinkKeys: target.emailLinkKeys,
+      lastClicks: recent?.lastClicks ?? NO_CLICKS,
     });
-    earlier.push({ linkKey: target.linkKey, at });
-    this.recentClicks.set(target.messageId, earlier);
 
     this.push([
       target.messageId,
@@ -181,34 +213,62 @@ export class HitRecorder {
       at,
       target.linkKey,
       hit.userAgent?.slice(0, 512) ?? null,
-      hashNetwork(this.ctx.secret, hit.ip),
-      reason === null ? 0 : 1,
-      reason,
+      this.hashNetwork(hit.ip),
+      verdict.reason === null ? 0 : 1,
+      verdict.reason,
     ]);
-    if (reason === 'every link clicked within a second') {
-      // The earlier clicks of the sweep looked human one at a time; now they are not. The
-      // writer flags them after storing the clicks handed over before.
+
+    if (!recent) return;
+    recent.lastClicks.set(target.linkKey, at);
+    recent.lastAt = Math.max(recent.lastAt, at);
+    if (verdict.reason === null) {
+      recent.humanAt = at;
+    } else if (
+      verdict.completesLinkSet &&
+      recent.humanAt !== undefined &&
+      at - recent.humanAt <= ALL_LINKS_WINDOW_MS
+    ) {
+      // The earlier clicks of the sweep looked human one at a time; now they are not. Only a
+      // click judged human is left to flag, so a flood of machine clicks never sweeps again.
+      // The writer flags them after storing the clicks handed over before.
+      recent.humanAt = undefined;
       this.handOver();
-      this.writer.sweep(target.messageId, at - ALL_LINKS_WINDOW_MS, reason);
+      this.writer.sweep(target.messageId, at - ALL_LINKS_WINDOW_MS, SWEEP_REASON);
     }
+  }
+
+  /** The message's recent clicks, its entry moved to the end as the most recently clicked. */
+  private recentClicksOf(messageId: string, at: number): RecentClicks {
+    let recent = this.recentClicks.get(messageId);
+    if (recent) {
+      this.recentClicks.delete(messageId);
+    } else {
+      recent = { lastClicks: new Map(), humanAt: undefined, lastAt: at };
+      if (this.recentClicks.size >= RECENT_MESSAGES_KEPT) {
+        // Full: the least recently clicked message goes, which is almost always a stale one.
+        this.recentClicks.delete(this.recentClicks.keys().next().value!);
+      }
+    }
+    this.recentClicks.set(messageId, recent);
+    return recent;
   }
 
   /** Records an open; answers nothing, since the pixel answers the same either way. */
   recordOpen(messageId: string, hit: HitContext): void {
     if (!isMessageId(messageId)) return;
-    const message = this.findMessage.get(messageId) as
-      { campaignId: number; variantId: number } | undefined;
-    if (!message) return;
+    const row = this.findMessage.get(messageId) as MessageRow | undefined;
+    if (!row) return;
+    const [campaignId, variantId] = row;
     const reason = openMachineReason({ userAgent: hit.userAgent });
     this.push([
       messageId,
-      message.campaignId,
-      message.variantId,
+      campaignId,
+      variantId,
       'opened',
       this.ctx.clock().getTime(),
       null,
       hit.userAgent?.slice(0, 512) ?? null,
-      hashNetwork(this.ctx.secret, hit.ip),
+      this.hashNetwork(hit.ip),
       reason === null ? 0 : 1,
       reason,
     ]);
@@ -228,6 +288,10 @@ export class HitRecorder {
     } else {
       this.writer.retry();
     }
+  }
+
+  private tick(): void {
+    this.handOver();
     this.forgetOldClicks();
   }
 
@@ -237,11 +301,23 @@ export class HitRecorder {
     this.writer.settle();
   }
 
+  /**
+   * Forgets messages clicked last before the window, from the least recently clicked on: the
+   * work stops at the first message still in the window, or after FORGET_PER_TICK.
+   */
   private forgetOldClicks(): void {
     const cutoff = this.ctx.clock().getTime() - ALL_LINKS_WINDOW_MS;
-    for (const [messageId, clicks] of this.recentClicks) {
-      if (clicks.every((c) => c.at < cutoff)) this.recentClicks.delete(messageId);
+    let forgotten = 0;
+    for (const [messageId, recent] of this.recentClicks) {
+      if (recent.lastAt >= cutoff || forgotten >= FORGET_PER_TICK) break;
+      this.recentClicks.delete(messageId);
+      forgotten++;
     }
+  }
+
+  /** How many messages the every-link rule remembers now; for tests and diagnostics. */
+  get rememberedMessages(): number {
+    return this.recentClicks.size;
   }
 
   /** Stops the timer and stores what is left; hits recorded later are written at once. */

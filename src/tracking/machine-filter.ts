@@ -2,10 +2,15 @@
 // person. Their hits are kept, flagged, and left out of the human figures. Every rule that
 // decides this lives here, so the whole policy can be read (and tested) in one place.
 
-/** A click this soon after sending was not made by a person reading the email. */
+/** A click sooner than this after sending was not made by a person reading the email. */
 export const CLICK_AFTER_SEND_MS = 5_000;
-/** Every link of a message clicked inside this window is a scanner following them all. */
+/**
+ * Every link of an email clicked within this window (its first and last click at most this far
+ * apart) is a scanner following them all.
+ */
 export const ALL_LINKS_WINDOW_MS = 1_000;
+/** The reason given to every click of such a sweep. */
+export const SWEEP_REASON = 'every link clicked within a second';
 
 /** One case-insensitive pattern matching any of the given names. */
 const anyOf = (...names: string[]) => new RegExp(names.join('|'), 'i');
@@ -65,6 +70,12 @@ const SCANNER_AGENTS: [RegExp, string][] = [
     ),
     'link preview or safety check',
   ],
+];
+
+// Office apps fetch a link themselves before they open it in the browser. Outlook for Windows
+// also fetches the images of an email it shows with the same user agent, so it is a machine's
+// sign on a click only: the open it reports is a person reading.
+const LINK_CHECKERS: [RegExp, string][] = [
   [/ms-office|microsoft office|microsoft outlook [\d.]+ \(link/i, 'link check by an Office client'],
 ];
 
@@ -77,53 +88,106 @@ const PROXY_OPENERS: [RegExp, string][] = [
 // read or not, presenting a bare "Mozilla/5.0" with nothing after it.
 const APPLE_PRIVACY_PROXY = /^Mozilla\/5\.0$/;
 
-export interface OpenFacts {
+interface HitFacts {
   userAgent: string | undefined;
+  /**
+   * Set for a hit an email provider reports (SendGrid's event webhook): a provider may leave
+   * the user agent out, so a missing one says nothing about who it was.
+   */
+  reportedByProvider?: boolean;
 }
 
-export interface ClickFacts {
-  userAgent: string | undefined;
+export interface OpenFacts extends HitFacts {
+  /** The provider's own judgement of the open (SendGrid's sg_machine_open), when it gave one. */
+  providerMachineOpen?: boolean;
+}
+
+export interface ClickFacts extends HitFacts {
   /** When the click happened and when the email was sent, in ms since the epoch. */
   at: number;
   sentAt: number | null;
-  linkKey: string;
-  /** How many links the campaign has. */
-  linkCount: number;
-  /** This message's earlier clicks, newest last. */
-  earlierClicks: { linkKey: string; at: number }[];
 }
 
-function agentReason(userAgent: string | undefined): string | null {
-  const agent = userAgent?.trim() ?? '';
-  if (agent === '') return 'no user agent';
-  for (const [pattern, reason] of SCANNER_AGENTS) if (pattern.test(agent)) return reason;
+export interface LinkClickFacts extends ClickFacts {
+  linkKey: string;
+  /** The keys of the links in this message's email (its variant's), not all the campaign's. */
+  emailLinkKeys: readonly string[];
+  /** When each link of this message was last clicked before this click, by link key. */
+  lastClicks: ReadonlyMap<string, number>;
+}
+
+export interface ClickVerdict {
+  /** Why the click was a machine's, or null when it looks like a person's. */
+  reason: string | null;
+  /**
+   * This click made every link of the email clicked within the window: the earlier clicks of
+   * the window were the same machine's, however human each looked alone.
+   */
+  completesLinkSet: boolean;
+}
+
+/** The user agent of a hit, or undefined when it tells nothing either way. */
+function agentOf(facts: HitFacts): string | undefined {
+  const agent = facts.userAgent?.trim() ?? '';
+  return agent === '' && facts.reportedByProvider ? undefined : agent;
+}
+
+function matchReason(agent: string, rules: [RegExp, string][]): string | null {
+  for (const [pattern, reason] of rules) if (pattern.test(agent)) return reason;
   return null;
+}
+
+function agentReason(agent: string): string | null {
+  if (agent === '') return 'no user agent';
+  return matchReason(agent, SCANNER_AGENTS);
 }
 
 /** Why an open was a machine's, or null when it looks like a person's. */
 export function openMachineReason(facts: OpenFacts): string | null {
-  const agent = facts.userAgent?.trim() ?? '';
-  if (APPLE_PRIVACY_PROXY.test(agent)) return 'Apple Mail Privacy Protection';
-  for (const [pattern, reason] of PROXY_OPENERS) if (pattern.test(agent)) return reason;
-  return agentReason(facts.userAgent);
+  const agent = agentOf(facts);
+  if (agent !== undefined) {
+    if (APPLE_PRIVACY_PROXY.test(agent)) return 'Apple Mail Privacy Protection';
+    const reason = matchReason(agent, PROXY_OPENERS) ?? agentReason(agent);
+    if (reason) return reason;
+  }
+  return facts.providerMachineOpen === true ? 'machine open reported by the email provider' : null;
 }
 
 /**
- * Why a click was a machine's, or null when it looks like a person's. A person's click that
- * follows a machine's still counts: only the clicks inside the machine's window are flagged.
+ * Why a click was a machine's by who made it and when, or null when it looks like a person's.
+ * The every-link rule needs the message's other clicks: see judgeClick.
  */
 export function clickMachineReason(facts: ClickFacts): string | null {
-  const byAgent = agentReason(facts.userAgent);
-  if (byAgent) return byAgent;
-
+  const agent = agentOf(facts);
+  if (agent !== undefined) {
+    const reason = agentReason(agent) ?? matchReason(agent, LINK_CHECKERS);
+    if (reason) return reason;
+  }
   if (facts.sentAt !== null && facts.at - facts.sentAt < CLICK_AFTER_SEND_MS) {
     return 'clicked within seconds of delivery';
   }
-
-  if (facts.linkCount >= 2) {
-    const inWindow = facts.earlierClicks.filter((c) => facts.at - c.at <= ALL_LINKS_WINDOW_MS);
-    const keys = new Set([facts.linkKey, ...inWindow.map((c) => c.linkKey)]);
-    if (keys.size >= facts.linkCount) return 'every link clicked within a second';
-  }
   return null;
+}
+
+/** Whether, with this click, every link of a two-or-more-link email was clicked in the window. */
+function completesLinkSet(facts: LinkClickFacts): boolean {
+  const keys = facts.emailLinkKeys;
+  if (keys.length < 2 || !keys.includes(facts.linkKey)) return false;
+  for (const key of keys) {
+    if (key === facts.linkKey) continue;
+    const last = facts.lastClicks.get(key);
+    if (last === undefined || facts.at - last > ALL_LINKS_WINDOW_MS) return false;
+  }
+  return true;
+}
+
+/**
+ * Judges a click of one of leadsplit's tracking links. The every-link rule is judged on its
+ * own, so a sweep is seen also when the click completing it is flagged for another reason. A
+ * person's click after a machine's still counts: only the clicks inside the window are flagged.
+ */
+export function judgeClick(facts: LinkClickFacts): ClickVerdict {
+  const complete = completesLinkSet(facts);
+  const reason = clickMachineReason(facts) ?? (complete ? SWEEP_REASON : null);
+  return { reason, completesLinkSet: complete };
 }

@@ -3,6 +3,7 @@ import type { Context } from '../context';
 import type { Sqlite } from '../db';
 import { AppError } from '../errors';
 import { suppressProspect, type SuppressionStatus } from '../prospects/suppression';
+import { clickMachineReason, openMachineReason } from './machine-filter';
 
 /**
  * What SendGrid's event types mean to leadsplit: the `events` type each is recorded as, or
@@ -76,6 +77,7 @@ interface MessageRow {
   prospectId: number;
   status: string;
   batchId: string | null;
+  sentAt: number | null;
 }
 
 const statementsBySqlite = new WeakMap<Sqlite, ReturnType<typeof prepareStatements>>();
@@ -90,13 +92,13 @@ function prepareStatements(sqlite: Sqlite) {
     ),
     findMessage: sqlite.prepare(
       `SELECT id, campaign_id AS campaignId, variant_id AS variantId,
-              prospect_id AS prospectId, status, batch_id AS batchId
+              prospect_id AS prospectId, status, batch_id AS batchId, sent_at AS sentAt
          FROM messages WHERE id = ?`,
     ),
     insertEvent: sqlite.prepare(
       `INSERT INTO events (message_id, campaign_id, variant_id, type, occurred_at, link_key,
-                           user_agent, ip_hash, machine, provider_event_id)
-       VALUES (?, ?, ?, ?, ?, NULL, ?, NULL, ?, ?)
+                           user_agent, ip_hash, machine, machine_reason, provider_event_id)
+       VALUES (?, ?, ?, ?, ?, NULL, ?, NULL, ?, ?, ?)
        ON CONFLICT DO NOTHING`,
     ),
     confirmMessage: sqlite.prepare(
@@ -235,6 +237,7 @@ function applyEvent(
   }
 
   if (type !== null) {
+    const reason = machineReason(event, occurredAt, message.sentAt);
     statements.insertEvent.run(
       message.id,
       message.campaignId,
@@ -242,7 +245,8 @@ function applyEvent(
       type,
       occurredAt,
       event.useragent?.slice(0, 512) ?? null,
-      event.sg_machine_open === true ? 1 : 0,
+      reason === null ? 0 : 1,
+      reason,
       event.sg_event_id,
     );
   }
@@ -250,4 +254,17 @@ function applyEvent(
   const suppression = suppressionFor(event);
   if (suppression) suppressProspect(ctx, message.prospectId, suppression);
   return true;
+}
+
+/**
+ * Opens and clicks SendGrid reports are judged by the same rules as leadsplit's own hits. The
+ * every-link rule is left out: SendGrid names the address clicked, not one of our link keys.
+ */
+function machineReason(event: SendgridEvent, at: number, sentAt: number | null): string | null {
+  const facts = { userAgent: event.useragent, reportedByProvider: true };
+  if (event.event === 'open') {
+    return openMachineReason({ ...facts, providerMachineOpen: event.sg_machine_open });
+  }
+  if (event.event === 'click') return clickMachineReason({ ...facts, at, sentAt });
+  return null;
 }

@@ -21,9 +21,12 @@ describe('the funnel counts kept by the database', () => {
       { key: 'shop', url: 'https://shop.example.com/' },
       { key: 'blog', url: 'https://blog.example.com/' },
     ];
+    // Both links in every email: a scanner's sweep clicks all the links of the email.
+    const html = `<a href="{{link 'shop'}}">Shop</a> <a href="{{link 'blog'}}">Blog</a>`;
+    const variants = campaignBody().variants.map((v) => ({ ...v, html }));
     const { body } = await app.api
       .post('/api/campaigns')
-      .send(campaignBody({ testFraction: 0.7, links }))
+      .send(campaignBody({ testFraction: 0.7, links, variants }))
       .expect(201);
     await app.api
       .post(`/api/campaigns/${body.id}/prospects`)

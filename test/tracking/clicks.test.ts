@@ -1,22 +1,62 @@
 import request from 'supertest';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { messageIdFromToken } from '../../src/tracking/token';
 import { PIXEL } from '../../src/http/tracking-router';
-import { campaignBody, manualClock, prospectCsv, sendCampaign, startApp } from '../helpers';
+import { FLUSH_INTERVAL_MS } from '../../src/tracking/hits';
+import {
+  campaignBody,
+  manualClock,
+  prospectCsv,
+  sendCampaign,
+  startApp,
+  tableCounts,
+} from '../helpers';
 
 const BROWSER =
   'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0';
 
+const LINKS = [
+  { key: 'shop', url: 'https://shop.example.com/spring?utm_source=mail#top' },
+  { key: 'blog', url: 'https://blog.example.com/', appendToken: false },
+  { key: 'help', url: 'https://help.example.com/faq?' },
+];
+
+/** An email body with a link to each of the keys, by the {{link}} helper. */
+const bodyLinking = (...keys: string[]) =>
+  `<p>${keys.map((k) => `<a href="{{link '${k}'}}">${k}</a>`).join(' ')}</p>`;
+
+const ALL_LINKS_VARIANTS = [
+  {
+    key: 'a',
+    name: 'Plain',
+    subject: 'Our spring offer',
+    html: bodyLinking('shop', 'blog', 'help'),
+  },
+  { key: 'b', name: 'Urgent', subject: 'Last days', html: bodyLinking('shop', 'blog', 'help') },
+];
+
+/** Response headers without the ones that differ from one answer to the next. */
+const withoutDate = (headers: Record<string, unknown>) => {
+  const { date: _date, ...rest } = headers;
+  return rest;
+};
+
 async function sentCampaign(
-  links = [
-    { key: 'shop', url: 'https://shop.example.com/spring?utm_source=mail#top' },
-    { key: 'blog', url: 'https://blog.example.com/', appendToken: false },
-    { key: 'help', url: 'https://help.example.com/faq?' },
-  ],
+  links: unknown[] = LINKS,
+  overrides: Record<string, unknown> = {},
+  prospects = 6,
 ) {
   const clock = manualClock();
   const app = startApp({ clock });
-  const { campaignId, messageIds: ids } = await sendCampaign(app, { testFraction: 1, links });
+  const {
+    campaign,
+    campaignId,
+    messageIds: ids,
+  } = await sendCampaign(
+    app,
+    { testFraction: 1, links, variants: ALL_LINKS_VARIANTS, ...overrides },
+    prospects,
+  );
   clock.advance(3_600_000);
   const { sqlite } = app.leadsplit.context;
   const events = (type: string) => {
@@ -27,7 +67,7 @@ async function sentCampaign(
     >[];
   };
   const http = request(app.app);
-  return { ...app, clock, ids, events, http, campaignId };
+  return { ...app, clock, ids, events, http, campaign, campaignId };
 }
 
 describe('GET /t/c/:messageId/:linkKey', () => {
@@ -87,20 +127,34 @@ describe('GET /t/c/:messageId/:linkKey', () => {
     expect(events('clicked')).toEqual([]);
   });
 
-  it('refuses methods other than GET and HEAD', async () => {
-    const { http, ids, events } = await sentCampaign();
-    const res = await http.post(`/t/c/${ids[0]}/shop`);
-    expect(res.status).toBe(404);
-    expect(events('clicked')).toEqual([]);
-  });
+  it.each(['post', 'put', 'delete', 'options', 'patch'] as const)(
+    'answers %s with 405 and Allow: GET, HEAD, alike for known and unknown messages',
+    async (method) => {
+      const { http, ids, events } = await sentCampaign();
 
-  it('flags a scanner’s sweep of every link, and still counts the person who clicks later', async () => {
+      const known = await http[method](`/t/c/${ids[0]}/shop`).set('User-Agent', BROWSER);
+      const unknown = await http[method]('/t/c/AAAAAAAAAAAAAAAAAAAAAA/shop');
+
+      expect(known.status).toBe(405);
+      expect(known.headers.allow).toBe('GET, HEAD');
+      expect(known.headers.location).toBeUndefined();
+      expect(known.body).toEqual({
+        error: { code: 'method_not_allowed', message: 'Tracking links answer GET and HEAD only.' },
+      });
+      expect(unknown.status).toBe(405);
+      expect(withoutDate(unknown.headers)).toEqual(withoutDate(known.headers));
+      expect(unknown.text).toBe(known.text);
+      expect(events('clicked')).toEqual([]);
+    },
+  );
+
+  it('flags a scanner’s sweep of every link, and counts the person clicking seconds later', async () => {
     const { http, ids, events, clock } = await sentCampaign();
     for (const link of ['shop', 'blog', 'help']) {
       await http.get(`/t/c/${ids[2]}/${link}`).set('User-Agent', BROWSER).expect(302);
       clock.advance(100);
     }
-    clock.advance(120_000);
+    clock.advance(3_000);
 
     await http.get(`/t/c/${ids[2]}/shop`).set('User-Agent', BROWSER).expect(302);
 
@@ -110,6 +164,89 @@ describe('GET /t/c/:messageId/:linkKey', () => {
       ['help', 'every link clicked within a second'],
       ['shop', null],
     ]);
+  });
+
+  it('sweeps also when the click completing the set is flagged for its user agent', async () => {
+    const { http, ids, events, clock } = await sentCampaign();
+    await http.get(`/t/c/${ids[0]}/shop`).set('User-Agent', BROWSER).expect(302);
+    clock.advance(300);
+    await http.get(`/t/c/${ids[0]}/blog`).set('User-Agent', BROWSER).expect(302);
+    clock.advance(300);
+    await http.get(`/t/c/${ids[0]}/help`).set('User-Agent', 'Mimecast-Url-Protect/1.0');
+
+    expect(events('clicked').map((e) => [e.link_key, e.machine_reason])).toEqual([
+      ['shop', 'every link clicked within a second'],
+      ['blog', 'every link clicked within a second'],
+      ['help', 'email security scanner'],
+    ]);
+  });
+
+  it('judges a sweep by the links in the variant’s email, not all the campaign’s', async () => {
+    const variants = [
+      // The blog anchor is written as the address was typed; it is stored with a trailing /.
+      {
+        key: 'a',
+        name: 'Two links',
+        subject: 'Spring',
+        html: `${bodyLinking('shop')} <a href="https://blog.example.com">Blog</a>`,
+      },
+      {
+        key: 'b',
+        name: 'Three links',
+        subject: 'Spring',
+        html: bodyLinking('shop', 'blog', 'help'),
+      },
+    ];
+    const { http, events, clock, leadsplit } = await sentCampaign(LINKS, { variants }, 30);
+    const messageOf = (variant: string) =>
+      leadsplit.context.sqlite
+        .prepare(
+          `SELECT m.id FROM messages m JOIN variants v ON v.id = m.variant_id
+            WHERE v.key = ? ORDER BY m.id LIMIT 1`,
+        )
+        .pluck()
+        .get(variant) as string;
+    const [twoLinks, threeLinks] = [messageOf('a'), messageOf('b')];
+
+    for (const id of [twoLinks, threeLinks]) {
+      await http.get(`/t/c/${id}/shop`).set('User-Agent', BROWSER).expect(302);
+      clock.advance(200);
+      await http.get(`/t/c/${id}/blog`).set('User-Agent', BROWSER).expect(302);
+      clock.advance(60_000);
+    }
+    // A link of the campaign that is not in the email still leads where it is stored to.
+    const help = await http.get(`/t/c/${twoLinks}/help`).set('User-Agent', BROWSER).expect(302);
+
+    expect(help.headers.location).toMatch(/^https:\/\/help\.example\.com\/faq\?lsid=/);
+    expect(events('clicked').map((e) => [e.message_id, e.link_key, e.machine_reason])).toEqual([
+      [twoLinks, 'shop', 'every link clicked within a second'],
+      [twoLinks, 'blog', 'every link clicked within a second'],
+      [threeLinks, 'shop', null],
+      [threeLinks, 'blog', null],
+      [twoLinks, 'help', null],
+    ]);
+  });
+
+  it('keeps one entry per message for a flood of clicks, and forgets it after the window', async () => {
+    const { http, ids, events, clock, leadsplit } = await sentCampaign();
+    for (let round = 0; round < 40; round++) {
+      for (const link of ['shop', 'blog', 'help']) {
+        await http.get(`/t/c/${ids[0]}/${link}`).set('User-Agent', BROWSER).expect(302);
+      }
+      clock.advance(10);
+    }
+
+    expect(leadsplit.hits.rememberedMessages).toBe(1);
+    const clicks = events('clicked');
+    expect(clicks).toHaveLength(120);
+    expect(clicks.every((c) => c.machine_reason === 'every link clicked within a second')).toBe(
+      true,
+    );
+
+    clock.advance(1_001);
+    await vi.waitFor(() => expect(leadsplit.hits.rememberedMessages).toBe(0), {
+      timeout: 20 * FLUSH_INTERVAL_MS,
+    });
   });
 
   it('flags a click seconds after sending and a scanner’s user agent', async () => {
@@ -155,11 +292,142 @@ describe('GET /t/o/:messageId.gif', () => {
     ]);
   });
 
-  it('answers the same GIF for an unknown message and records nothing', async () => {
-    const { http, events } = await sentCampaign();
-    const res = await http.get('/t/o/AAAAAAAAAAAAAAAAAAAAAA.gif').expect(200);
+  it.each([
+    ['an unknown message', '/t/o/AAAAAAAAAAAAAAAAAAAAAA.gif'],
+    ['a malformed id', `/t/o/${encodeURIComponent("' OR 1=1 --")}.gif`],
+    ['a badly percent-encoded id', '/t/o/%E0%A4%A.gif'],
+  ])('answers %s exactly as a known one, and records nothing', async (_name, path) => {
+    const { http, ids, events } = await sentCampaign();
+    const known = await http.head(`/t/o/${ids[0]}.gif`).set('User-Agent', BROWSER).expect(200);
+
+    const res = await http.get(path).set('User-Agent', BROWSER);
+
+    expect(res.status).toBe(200);
+    expect(withoutDate(res.headers)).toEqual(withoutDate(known.headers));
     expect(Buffer.compare(res.body as Buffer, PIXEL)).toBe(0);
     expect(events('opened')).toEqual([]);
+  });
+
+  it('answers HEAD like GET, without the body, and records nothing', async () => {
+    const { http, ids, events } = await sentCampaign();
+
+    const head = await http.head(`/t/o/${ids[0]}.gif`).set('User-Agent', BROWSER).expect(200);
+    const get = await http.get(`/t/o/${ids[1]}.gif`).set('User-Agent', BROWSER).expect(200);
+
+    expect(withoutDate(head.headers)).toEqual(withoutDate(get.headers));
+    expect(head.headers['content-length']).toBe(String(PIXEL.length));
+    expect(head.text ?? '').toBe('');
+    expect(events('opened')).toMatchObject([{ message_id: ids[1] }]);
+  });
+
+  it.each(['post', 'put', 'delete', 'options'] as const)(
+    'answers %s with 405 and Allow: GET, HEAD, alike for known and unknown messages',
+    async (method) => {
+      const { http, ids, events } = await sentCampaign();
+
+      const known = await http[method](`/t/o/${ids[0]}.gif`).set('User-Agent', BROWSER);
+      const unknown = await http[method]('/t/o/AAAAAAAAAAAAAAAAAAAAAA.gif');
+
+      expect(known.status).toBe(405);
+      expect(known.headers.allow).toBe('GET, HEAD');
+      expect(known.body).toEqual({
+        error: { code: 'method_not_allowed', message: 'Tracking links answer GET and HEAD only.' },
+      });
+      expect(unknown.status).toBe(405);
+      expect(withoutDate(unknown.headers)).toEqual(withoutDate(known.headers));
+      expect(unknown.text).toBe(known.text);
+      expect(events('opened')).toEqual([]);
+    },
+  );
+
+  it('takes an Outlook for Windows open for a person', async () => {
+    const { http, ids, events } = await sentCampaign();
+    await http
+      .get(`/t/o/${ids[0]}.gif`)
+      .set('User-Agent', 'Mozilla/4.0 (compatible; ms-office; MSOffice 16)')
+      .expect(200);
+    expect(events('opened')).toMatchObject([{ machine: 0, machine_reason: null }]);
+  });
+});
+
+describe('link addresses', () => {
+  const unusual = [
+    { key: 'japan', url: 'https://例え.jp/日本' },
+    { key: 'umlaut', url: 'https://a.com/über?q=grün#größe' },
+    { key: 'plain', url: 'https://shop.example.com', appendToken: false },
+  ];
+
+  it('stores the canonical address and redirects to it in plain ASCII', async () => {
+    // Anchors may spell the addresses as they were typed: they still name the stored links.
+    const asTyped = unusual.map((l) => `<a href="${l.url}">${l.key}</a>`).join(' ');
+    const variants = [
+      { key: 'a', name: 'As typed', subject: 'Spring', html: `<p>${asTyped}</p>` },
+      {
+        key: 'b',
+        name: 'By key',
+        subject: 'Spring',
+        html: bodyLinking('japan', 'umlaut', 'plain'),
+      },
+    ];
+    const { http, ids, campaign, leadsplit, events } = await sentCampaign(unusual, { variants });
+
+    expect((campaign.links as { url: string }[]).map((l) => l.url)).toEqual([
+      'https://xn--r8jz45g.jp/%E6%97%A5%E6%9C%AC',
+      'https://a.com/%C3%BCber?q=gr%C3%BCn#gr%C3%B6%C3%9Fe',
+      'https://shop.example.com/',
+    ]);
+    const stored = leadsplit.context.sqlite.prepare('SELECT url FROM links ORDER BY id').pluck();
+    expect(stored.all()).toEqual((campaign.links as { url: string }[]).map((l) => l.url));
+    const japan = await http.get(`/t/c/${ids[0]}/japan`).set('User-Agent', BROWSER).expect(302);
+    expect(japan.headers.location).toMatch(
+      /^https:\/\/xn--r8jz45g\.jp\/%E6%97%A5%E6%9C%AC\?lsid=[\w.-]+$/,
+    );
+    const umlaut = await http.get(`/t/c/${ids[0]}/umlaut`).set('User-Agent', BROWSER).expect(302);
+    expect(umlaut.headers.location).toMatch(
+      /^https:\/\/a\.com\/%C3%BCber\?q=gr%C3%BCn&lsid=[\w.-]+#gr%C3%B6%C3%9Fe$/,
+    );
+    const plain = await http.get(`/t/c/${ids[0]}/plain`).set('User-Agent', BROWSER).expect(302);
+    expect(plain.headers.location).toBe('https://shop.example.com/');
+    expect(events('clicked')).toHaveLength(3);
+  });
+
+  it.each([
+    ['a line break', 'https://a.com/x\r\nSet-Cookie: session=stolen'],
+    ['a space', 'https://a.com/summer sale'],
+    ['a tab', 'https://a.com/x\ty'],
+    ['a no-break space', 'https://a.com/x\u00a0y'],
+  ])('refuses an address with %s, saying how to write it, and stores nothing', async (_n, url) => {
+    const app = startApp();
+    const before = tableCounts(app.leadsplit);
+
+    const res = await app.api
+      .post('/api/campaigns')
+      .send(campaignBody({ links: [{ key: 'shop', url }] }))
+      .expect(400);
+
+    expect(res.body.error.message).toBe(
+      'links.0.url: must not contain spaces, line breaks or other control characters;' +
+        ' percent-encode them (a space is %20)',
+    );
+    expect(tableCounts(app.leadsplit)).toEqual(before);
+  });
+
+  it('redirects an address stored as typed by an older version in its canonical form', async () => {
+    const { http, ids, leadsplit, events } = await sentCampaign();
+    const setUrl = leadsplit.context.sqlite.prepare('UPDATE links SET url = ? WHERE key = ?');
+    setUrl.run('https://例え.jp/日本', 'blog');
+    setUrl.run('https://a.com/x\r\nSet-Cookie: a=b', 'shop');
+    setUrl.run('not an address', 'help');
+
+    const blog = await http.get(`/t/c/${ids[0]}/blog`).set('User-Agent', BROWSER).expect(302);
+    const shop = await http.get(`/t/c/${ids[0]}/shop`).set('User-Agent', BROWSER).expect(302);
+    await http.get(`/t/c/${ids[0]}/help`).set('User-Agent', BROWSER).expect(404);
+
+    expect(blog.headers.location).toBe('https://xn--r8jz45g.jp/%E6%97%A5%E6%9C%AC');
+    // What a browser makes of it too: the line break is dropped, the space encoded.
+    expect(shop.headers.location).toMatch(/^https:\/\/a\.com\/xSet-Cookie:%20a=b\?lsid=/);
+    expect(shop.headers['set-cookie']).toBeUndefined();
+    expect(events('clicked').map((e) => e.link_key)).toEqual(['blog', 'shop']);
   });
 });
 

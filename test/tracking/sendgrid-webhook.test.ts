@@ -248,19 +248,59 @@ describe('POST /webhooks/sendgrid', () => {
     expect(t.prospectStatus(t.sent[0]!.prospectId)).toBe('active');
   });
 
-  it('flags an open as machine-made only when sg_machine_open is true', async () => {
+  it('judges opens and clicks by the machine filter, with SendGrid’s own verdict on opens', async () => {
     const t = await setUp();
-    const [first, second, third] = t.sent;
+    const [message] = t.sent;
+    const sentAtSeconds = message!.sentAt! / 1000;
+    const chrome = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 Chrome/126.0';
+    const cases: [Record<string, unknown>, string, string | null][] = [
+      [
+        { event: 'open', sg_machine_open: true },
+        'opened',
+        'machine open reported by the email provider',
+      ],
+      [{ event: 'open', sg_machine_open: false }, 'opened', null],
+      [{ event: 'open', sg_machine_open: 'true' }, 'opened', null],
+      [{ event: 'open', useragent: 'Mozilla/5.0' }, 'opened', 'Apple Mail Privacy Protection'],
+      [
+        { event: 'open', useragent: 'Mozilla/4.0 (compatible; ms-office; MSOffice 16)' },
+        'opened',
+        null,
+      ],
+      [{ event: 'open', useragent: 'Barracuda Sentinel (EE)' }, 'opened', 'email security scanner'],
+      [{ event: 'click', useragent: chrome }, 'clicked', null],
+      [{ event: 'click' }, 'clicked', null],
+      [
+        { event: 'click', useragent: 'Mimecast-Url-Protect/1.0' },
+        'clicked',
+        'email security scanner',
+      ],
+      [
+        {
+          event: 'click',
+          useragent: 'Microsoft Office/16.0 (Windows NT 10.0; Microsoft Outlook 16.0.17328; Pro)',
+        },
+        'clicked',
+        'link check by an Office client',
+      ],
+      [
+        { event: 'click', useragent: chrome, timestamp: sentAtSeconds + 2 },
+        'clicked',
+        'clicked within seconds of delivery',
+      ],
+      [{ event: 'delivered', useragent: 'curl/8.4.0' }, 'delivered', null],
+    ];
 
     await t
-      .post([
-        t.sgEvent('open', first!, { sg_machine_open: true }),
-        t.sgEvent('open', second!, { sg_machine_open: false }),
-        t.sgEvent('open', third!, { sg_machine_open: 'true' }),
-      ])
+      .post(cases.map(([fields]) => t.sgEvent(fields.event as string, message!, fields)))
       .expect(200);
 
-    expect(t.eventRows().map((row) => (row as { machine: number }).machine)).toEqual([1, 0, 0]);
+    const rows = t.sqlite
+      .prepare('SELECT type, machine, machine_reason AS reason FROM events ORDER BY id')
+      .all();
+    expect(rows).toEqual(
+      cases.map(([, type, reason]) => ({ type, machine: reason === null ? 0 : 1, reason })),
+    );
   });
 
   it.each([
