@@ -74,7 +74,10 @@ describe('migrateDatabase', () => {
       .split('--> statement-breakpoint')
       .filter((sql) => /CREATE TRIGGER funnel_event_(insert|reflag)\b/.test(sql));
     expect(earlier).toHaveLength(2);
-    sqlite.exec('DROP TRIGGER funnel_event_insert; DROP TRIGGER funnel_event_reflag;');
+    sqlite.exec(
+      'DROP TRIGGER funnel_event_insert; DROP TRIGGER funnel_event_reflag;' +
+        ' DROP TRIGGER funnel_event_delivered;',
+    );
     for (const sql of earlier) sqlite.exec(sql);
     const [retried, lost] = leadsOf(variantIds[0]!);
     addEvent(app, campaignId, retried!, 'bounced');
