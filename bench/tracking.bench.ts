@@ -1,9 +1,9 @@
-// The click route of the real server against a bare Express 5 route answering the same 302,
-// both loaded by autocannon on loopback in this run.
+// The click route of the real server against bare Express 5 routes answering the same 302,
+// all loaded by autocannon on loopback in this run.
 import autocannon from 'autocannon';
 import Database from 'better-sqlite3';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -13,12 +13,13 @@ const here = dirname(fileURLToPath(import.meta.url));
 const TSX = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
 const KEY = 'bench-key-0123456789abcdefghij';
 const CONNECTIONS = 100;
-const SECONDS = 5;
+const SECONDS = 4;
 /**
- * Rounds of a bare run and a click run back to back, the order swapped each round, so that a
- * slow moment of the machine hits both alike; the ratio is the median of the rounds' ratios.
+ * Rounds of a run of each server back to back, the order turned each round, so that a slow
+ * moment of the machine hits all alike; a ratio is the median of the rounds' ratios. A shared
+ * machine's slow moments come and go within seconds: many short rounds beat a few long ones.
  */
-const ROUNDS = 7;
+const ROUNDS = 11;
 
 function start(script: string, dir: string, port: number, env: Record<string, string> = {}) {
   return spawn(process.execPath, ['--import', TSX, script], {
@@ -49,7 +50,18 @@ async function call(port: number, path: string, body: string, type: string) {
   return (await res.json()) as { id: number };
 }
 
-async function load(port: number, paths: string[]) {
+/** CPU time a process has used so far, in ms, all its threads together (Linux only). */
+function cpuMs(pid: number | undefined): number | undefined {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return undefined;
+  }
+}
+
+async function load(server: ChildProcess, port: number, paths: string[]) {
+  const cpuBefore = cpuMs(server.pid);
   const result = await autocannon({
     url: `http://127.0.0.1:${port}`,
     connections: CONNECTIONS,
@@ -58,8 +70,14 @@ async function load(port: number, paths: string[]) {
     headers: { 'user-agent': 'Mozilla/5.0 (X11; Linux x86_64) Firefox/128.0' },
   });
   const redirects = result.statusCodeStats?.['302']?.count ?? 0;
+  const cpuAfter = cpuMs(server.pid);
   return {
     rps: Math.round(redirects / SECONDS),
+    /** The server's CPU time per answer, in µs: steadier than throughput on a shared machine. */
+    cpuUs:
+      cpuBefore === undefined || cpuAfter === undefined
+        ? undefined
+        : ((cpuAfter - cpuBefore) * 1000) / Math.max(redirects, 1),
     p50: result.latency.p50,
     p99: result.latency.p99,
     errors: result.errors + result.non2xx - redirects,
@@ -107,34 +125,34 @@ export default async function run(): Promise<void> {
       ids = db.prepare(`SELECT id FROM messages WHERE status = 'sent'`).pluck().all() as string[];
     }
     const paths = ids.map((id) => `/t/c/${id}/shop`);
+    const idiomaticPaths = ids.map((id) => `/r/c/${id}/shop`);
 
     const bare = start(resolve(here, 'bare-redirect.ts'), dir, port + 1);
     await waitFor(`http://127.0.0.1:${port + 1}/t/c/x/y`, { redirect: 'manual' });
-    const baselines: Awaited<ReturnType<typeof load>>[] = [];
-    const runs: Awaited<ReturnType<typeof load>>[] = [];
-    // The writer thread stores a round's last clicks just after the round; a pause keeps that
-    // work out of the next round, whichever server it measures.
-    const clickRound = async () => {
-      runs.push(await load(port, paths));
-      await new Promise((r) => setTimeout(r, 500));
-    };
+    type Run = Awaited<ReturnType<typeof load>>;
+    const same: Run[] = [];
+    const idiomatic: Run[] = [];
+    const runs: Run[] = [];
+    const turns = [
+      () => load(bare, port + 1, paths).then((r) => same.push(r)),
+      () => load(bare, port + 1, idiomaticPaths).then((r) => idiomatic.push(r)),
+      // The writer thread stores a round's last clicks just after the round; a pause keeps
+      // that work out of the next run, whichever server it measures.
+      () =>
+        load(server, port, paths)
+          .then((r) => runs.push(r))
+          .then(() => new Promise((r) => setTimeout(r, 500))),
+    ];
     for (let round = 0; round < ROUNDS; round++) {
-      if (round % 2 === 0) {
-        baselines.push(await load(port + 1, paths));
-        await clickRound();
-      } else {
-        await clickRound();
-        baselines.push(await load(port + 1, paths));
-      }
+      for (let turn = 0; turn < turns.length; turn++) await turns[(round + turn) % turns.length]!();
     }
     await stop(bare);
     await stop(server);
     const median = (values: number[]) => [...values].sort((a, b) => a - b)[values.length >> 1]!;
-    const byRps = (list: typeof runs) =>
-      list.find((r) => r.rps === median(list.map((x) => x.rps)))!;
-    const baseline = byRps(baselines);
-    const clicks = byRps(runs);
-    const ratios = runs.map((r, i) => r.rps / baselines[i]!.rps);
+    const byRps = (list: Run[]) => list.find((r) => r.rps === median(list.map((x) => x.rps)))!;
+    const ratiosTo = (baselines: Run[]) => runs.map((r, i) => r.rps / baselines[i]!.rps);
+    const ratios = ratiosTo(same);
+    const cpu = (list: Run[]) => median(list.map((r) => r.cpuUs ?? NaN));
     const redirects = runs.reduce((sum, r) => sum + r.redirects, 0);
     const stored = db
       .prepare(`SELECT count(*) FROM events WHERE type = 'clicked'`)
@@ -142,16 +160,25 @@ export default async function run(): Promise<void> {
       .get() as number;
     db.close();
 
-    const row = (name: string, r: typeof clicks) =>
-      `${name.padEnd(34)} ${String(r.rps).padStart(6)} req/s  p50 ${r.p50} ms  p99 ${r.p99} ms`;
+    const row = (name: string, r: Run, list: Run[]) =>
+      `${name.padEnd(46)} ${String(r.rps).padStart(6)} req/s  p50 ${r.p50} ms  p99 ${r.p99} ms` +
+      (Number.isNaN(cpu(list)) ? '' : `  server CPU ${cpu(list).toFixed(0)} µs/answer`);
     console.log(
-      `${CONNECTIONS} connections, ${ROUNDS} rounds of ${SECONDS} s each way (medians), autocannon on loopback`,
+      `${CONNECTIONS} connections, ${ROUNDS} rounds of ${SECONDS} s each (medians), autocannon on loopback`,
     );
-    console.log(row('bare Express 302 (baseline)', baseline));
-    console.log(row('click route, storing every click', clicks));
+    console.log(row('bare Express route, the same bytes (baseline)', byRps(same), same));
+    console.log(row('bare Express route with res.redirect', byRps(idiomatic), idiomatic));
+    console.log(row('click route, storing every click', byRps(runs), runs));
     console.log(
-      `ratio ${median(ratios).toFixed(2)} (target >= 0.70; the rounds: ${ratios.map((r) => r.toFixed(2)).join(' ')})`,
+      `ratio ${median(ratios).toFixed(2)} of the baseline (target >= 0.70; the rounds: ` +
+        `${ratios.map((r) => r.toFixed(2)).join(' ')})`,
     );
+    console.log(`ratio ${median(ratiosTo(idiomatic)).toFixed(2)} of the res.redirect route`);
+    if (!Number.isNaN(cpu(same) / cpu(runs))) {
+      console.log(
+        `server CPU per answer: the baseline's is ${(cpu(same) / cpu(runs)).toFixed(2)} of the click route's`,
+      );
+    }
     // autocannon stops with up to one answer per connection still in flight, which it does not
     // count; every counted 302 must have its click stored, and at most those few more.
     const inFlight = CONNECTIONS * ROUNDS;

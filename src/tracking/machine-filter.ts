@@ -142,12 +142,42 @@ function agentReason(agent: string): string | null {
   return matchReason(agent, SCANNER_AGENTS);
 }
 
+/**
+ * Verdicts on user agents already seen. A handful of agents (a few browser versions, the
+ * scanners, the proxies) send most hits, and each verdict would cost a dozen patterns.
+ */
+function remembered(judge: (agent: string) => string | null): (agent: string) => string | null {
+  const verdicts = new Map<string, string | null>();
+  return (agent) => {
+    // A freak agent of kilobytes is judged afresh rather than kept.
+    if (agent.length > AGENT_REMEMBERED_LENGTH) return judge(agent);
+    let verdict = verdicts.get(agent);
+    if (verdict === undefined) {
+      verdict = judge(agent);
+      if (verdicts.size >= AGENTS_REMEMBERED) verdicts.clear();
+      verdicts.set(agent, verdict);
+    }
+    return verdict;
+  };
+}
+const AGENTS_REMEMBERED = 2_000;
+const AGENT_REMEMBERED_LENGTH = 512;
+
+const openAgentReason = remembered((agent) =>
+  APPLE_PRIVACY_PROXY.test(agent)
+    ? 'Apple Mail Privacy Protection'
+    : (matchReason(agent, PROXY_OPENERS) ?? agentReason(agent)),
+);
+
+const clickAgentReason = remembered(
+  (agent) => agentReason(agent) ?? matchReason(agent, LINK_CHECKERS),
+);
+
 /** Why an open was a machine's, or null when it looks like a person's. */
 export function openMachineReason(facts: OpenFacts): string | null {
   const agent = agentOf(facts);
   if (agent !== undefined) {
-    if (APPLE_PRIVACY_PROXY.test(agent)) return 'Apple Mail Privacy Protection';
-    const reason = matchReason(agent, PROXY_OPENERS) ?? agentReason(agent);
+    const reason = openAgentReason(agent);
     if (reason) return reason;
   }
   return facts.providerMachineOpen === true ? 'machine open reported by the email provider' : null;
@@ -160,7 +190,7 @@ export function openMachineReason(facts: OpenFacts): string | null {
 export function clickMachineReason(facts: ClickFacts): string | null {
   const agent = agentOf(facts);
   if (agent !== undefined) {
-    const reason = agentReason(agent) ?? matchReason(agent, LINK_CHECKERS);
+    const reason = clickAgentReason(agent);
     if (reason) return reason;
   }
   if (facts.sentAt !== null && facts.at - facts.sentAt < CLICK_AFTER_SEND_MS) {
