@@ -189,6 +189,8 @@ export const messages = sqliteTable(
     /** Not before this time: set when a provider asked to retry later. */
     nextAttemptAt: integer('next_attempt_at'),
     sentAt: integer('sent_at'),
+    /** When the provider first reported the email delivered; null without such a report. */
+    deliveredAt: integer('delivered_at'),
     providerMessageId: text('provider_message_id'),
     error: text('error'),
   },
@@ -199,7 +201,7 @@ export const messages = sqliteTable(
     index('messages_batch').on(t.batchId),
     index('messages_prospect').on(t.prospectId),
     // Covers a tracking hit's one lookup, and the funnel triggers' look at a message's phase.
-    index('messages_lookup').on(t.id, t.campaignId, t.variantId, t.phase, t.sentAt),
+    index('messages_lookup').on(t.id, t.campaignId, t.variantId, t.phase, t.sentAt, t.deliveredAt),
     index('messages_campaign_variant').on(t.campaignId, t.variantId, t.status),
   ],
 );

@@ -19,7 +19,8 @@ export interface ClickTarget {
   messageId: string;
   campaignId: number;
   variantId: number;
-  sentAt: number | null;
+  /** When the email arrived: delivered as the provider reported, or else sent. */
+  arrivedAt: number | null;
   linkKey: string;
   /** Where the click goes: the link's stored address, with the conversion token when wanted. */
   destination: string;
@@ -37,8 +38,8 @@ interface CampaignLink {
   appendToken: boolean;
 }
 
-/** A message as the covering index holds it: campaign id, variant id, when it was sent. */
-type MessageRow = [number, number, number | null];
+/** A message as the covering index holds it: campaign, variant, when sent and delivered. */
+type MessageRow = [number, number, number | null, number | null];
 
 /** Appends lsid=<token> to an address, leaving its query string and fragment as they were. */
 export function withToken(url: string, token: string): string {
@@ -105,7 +106,8 @@ export class HitRecorder {
       .prepare(
         // The covering index answers from one b-tree; SQLite would otherwise take the primary
         // key's index and then read the row.
-        `SELECT campaign_id, variant_id, sent_at FROM messages INDEXED BY messages_lookup
+        `SELECT campaign_id, variant_id, sent_at, delivered_at FROM messages
+          INDEXED BY messages_lookup
         WHERE id = ?`,
       )
       .raw();
@@ -124,7 +126,7 @@ export class HitRecorder {
     }
     const row = this.findMessage.get(messageId) as MessageRow | undefined;
     if (!row) return undefined;
-    const [campaignId, variantId, sentAt] = row;
+    const [campaignId, variantId, sentAt, deliveredAt] = row;
     const link = this.linksOf(campaignId).get(linkKey);
     if (!link) return undefined;
     return {
@@ -132,7 +134,7 @@ export class HitRecorder {
       linkKey,
       campaignId,
       variantId,
-      sentAt,
+      arrivedAt: deliveredAt ?? sentAt,
       emailLinkKeys: this.emailLinksOf(campaignId, variantId),
       destination: link.appendToken
         ? withToken(link.url, conversionToken(this.ctx.secret, messageId))
@@ -199,7 +201,7 @@ export class HitRecorder {
     const verdict = judgeClick({
       userAgent: hit.userAgent,
       at,
-      sentAt: target.sentAt,
+      arrivedAt: target.arrivedAt,
       linkKey: target.linkKey,
       emailLinkKeys: target.emailLinkKeys,
       lastClicks: recent?.lastClicks ?? NO_CLICKS,

@@ -2,7 +2,7 @@
 // person. Their hits are kept, flagged, and left out of the human figures. Every rule that
 // decides this lives here, so the whole policy can be read (and tested) in one place.
 
-/** A click sooner than this after sending was not made by a person reading the email. */
+/** A click sooner than this after the email arrived was not made by a person reading it. */
 export const CLICK_AFTER_SEND_MS = 5_000;
 /**
  * Every link of an email clicked within this window (its first and last click at most this far
@@ -103,9 +103,13 @@ export interface OpenFacts extends HitFacts {
 }
 
 export interface ClickFacts extends HitFacts {
-  /** When the click happened and when the email was sent, in ms since the epoch. */
+  /** When the click happened, in ms since the epoch. */
   at: number;
-  sentAt: number | null;
+  /**
+   * When the email arrived: its first delivery the provider reported, else when it was sent
+   * (the outbox, or before the report came); null while its send is unsettled.
+   */
+  arrivedAt: number | null;
 }
 
 export interface LinkClickFacts extends ClickFacts {
@@ -193,7 +197,7 @@ export function clickMachineReason(facts: ClickFacts): string | null {
     const reason = clickAgentReason(agent);
     if (reason) return reason;
   }
-  if (facts.sentAt !== null && facts.at - facts.sentAt < CLICK_AFTER_SEND_MS) {
+  if (facts.arrivedAt !== null && facts.at - facts.arrivedAt < CLICK_AFTER_SEND_MS) {
     return 'clicked within seconds of delivery';
   }
   return null;

@@ -78,6 +78,7 @@ interface MessageRow {
   status: string;
   batchId: string | null;
   sentAt: number | null;
+  deliveredAt: number | null;
 }
 
 const statementsBySqlite = new WeakMap<Sqlite, ReturnType<typeof prepareStatements>>();
@@ -92,8 +93,13 @@ function prepareStatements(sqlite: Sqlite) {
     ),
     findMessage: sqlite.prepare(
       `SELECT id, campaign_id AS campaignId, variant_id AS variantId,
-              prospect_id AS prospectId, status, batch_id AS batchId, sent_at AS sentAt
+              prospect_id AS prospectId, status, batch_id AS batchId, sent_at AS sentAt,
+              delivered_at AS deliveredAt
          FROM messages WHERE id = ?`,
+    ),
+    recordDelivery: sqlite.prepare(
+      `UPDATE messages SET delivered_at = ? WHERE id = ?
+          AND (delivered_at IS NULL OR delivered_at > ?)`,
     ),
     insertEvent: sqlite.prepare(
       `INSERT INTO events (message_id, campaign_id, variant_id, type, occurred_at, link_key,
@@ -236,8 +242,12 @@ function applyEvent(
     );
   }
 
+  // The click rules time a click from the email's arrival: the first delivery reported.
+  if (type === 'delivered') statements.recordDelivery.run(occurredAt, message.id, occurredAt);
+
   if (type !== null) {
-    const reason = machineReason(event, occurredAt, message.sentAt);
+    const arrivedAt = message.deliveredAt ?? message.sentAt;
+    const reason = machineReason(event, occurredAt, arrivedAt);
     statements.insertEvent.run(
       message.id,
       message.campaignId,
@@ -260,11 +270,11 @@ function applyEvent(
  * Opens and clicks SendGrid reports are judged by the same rules as leadsplit's own hits. The
  * every-link rule is left out: SendGrid names the address clicked, not one of our link keys.
  */
-function machineReason(event: SendgridEvent, at: number, sentAt: number | null): string | null {
+function machineReason(event: SendgridEvent, at: number, arrivedAt: number | null): string | null {
   const facts = { userAgent: event.useragent, reportedByProvider: true };
   if (event.event === 'open') {
     return openMachineReason({ ...facts, providerMachineOpen: event.sg_machine_open });
   }
-  if (event.event === 'click') return clickMachineReason({ ...facts, at, sentAt });
+  if (event.event === 'click') return clickMachineReason({ ...facts, at, arrivedAt });
   return null;
 }

@@ -96,6 +96,24 @@ describe('migrateDatabase', () => {
     expect(variantResults(app.leadsplit.context, campaignId).variants[0]!.bounced).toBe(1);
   });
 
+  it('sets the delivery time of messages from the deliveries reported before', async () => {
+    const app = startApp();
+    const { campaignId, variantIds, leadsOf } = await sentCampaign(app);
+    const { sqlite } = app.leadsplit.context;
+    const [twice, never] = leadsOf(variantIds[0]!);
+    addEvent(app, campaignId, twice!, 'delivered', { at: 2_000 });
+    addEvent(app, campaignId, twice!, 'delivered', { at: 1_000 });
+    addEvent(app, campaignId, never!, 'opened', { at: 3_000 });
+    const migration = readFileSync(join(MIGRATIONS, '0013_delivered_at.sql'), 'utf8');
+    const backfill = migration.split('--> statement-breakpoint').at(-1)!;
+
+    sqlite.exec(backfill);
+
+    const deliveredAt = sqlite.prepare('SELECT delivered_at FROM messages WHERE id = ?').pluck();
+    expect(deliveredAt.get(twice!.messageId)).toBe(1_000);
+    expect(deliveredAt.get(never!.messageId)).toBeNull();
+  });
+
   it('lets two processes start on one new file at the same moment', async () => {
     const file = join(tempDir(), 'race.db');
     const script = `

@@ -1,5 +1,6 @@
 import request from 'supertest';
 import { describe, expect, it, vi } from 'vitest';
+import { recordSendgridEvents } from '../../src/tracking/sendgrid-webhook';
 import { messageIdFromToken } from '../../src/tracking/token';
 import { PIXEL } from '../../src/http/tracking-router';
 import { FLUSH_INTERVAL_MS } from '../../src/tracking/hits';
@@ -269,6 +270,30 @@ describe('GET /t/c/:messageId/:linkKey', () => {
       .pluck()
       .all();
     expect(reasons).toEqual(['clicked within seconds of delivery', 'email security scanner']);
+  });
+  it('times the seconds-after-delivery rule from the delivery the provider reported', async () => {
+    const { ids, clock, http, events, leadsplit } = await sentCampaign();
+    // Sent an hour ago; one email was held by the receiving server until now.
+    recordSendgridEvents(leadsplit.context, [
+      {
+        sg_event_id: 'delivered-late',
+        event: 'delivered',
+        timestamp: Math.floor(clock().getTime() / 1000),
+        message_id: ids[0],
+      },
+    ]);
+    clock.advance(2_000);
+
+    await http.get(`/t/c/${ids[0]}/shop`).set('User-Agent', BROWSER).expect(302);
+    await http.get(`/t/c/${ids[1]}/shop`).set('User-Agent', BROWSER).expect(302);
+    clock.advance(10_000);
+    await http.get(`/t/c/${ids[0]}/blog`).set('User-Agent', BROWSER).expect(302);
+
+    expect(events('clicked').map((e) => [e.message_id, e.machine_reason])).toEqual([
+      [ids[0], 'clicked within seconds of delivery'],
+      [ids[1], null],
+      [ids[0], null],
+    ]);
   });
 });
 

@@ -95,18 +95,26 @@ describe('clickMachineReason', () => {
   const sentAt = 1_000_000;
 
   it.each<[string, ClickFacts, string | null]>([
-    ['a person an hour later', { userAgent: CHROME, at: sentAt + 3_600_000, sentAt }, null],
+    [
+      'a person an hour later',
+      { userAgent: CHROME, at: sentAt + 3_600_000, arrivedAt: sentAt },
+      null,
+    ],
     [
       'an Office link check',
-      { userAgent: OUTLOOK_WINDOWS, at: sentAt + 3_600_000, sentAt },
+      { userAgent: OUTLOOK_WINDOWS, at: sentAt + 3_600_000, arrivedAt: sentAt },
       'link check by an Office client',
     ],
     [
       'a click 2 s after sending',
-      { userAgent: CHROME, at: sentAt + 2_000, sentAt },
+      { userAgent: CHROME, at: sentAt + 2_000, arrivedAt: sentAt },
       'clicked within seconds of delivery',
     ],
-    ['no user agent reported', { userAgent: undefined, at: sentAt + 60_000, sentAt }, null],
+    [
+      'no user agent reported',
+      { userAgent: undefined, at: sentAt + 60_000, arrivedAt: sentAt },
+      null,
+    ],
   ])('reported by a provider: %s → %j', (_name, facts, reason) => {
     expect(clickMachineReason({ ...facts, reportedByProvider: true })).toBe(reason);
   });
@@ -118,7 +126,7 @@ describe('judgeClick', () => {
   const base: LinkClickFacts = {
     userAgent: CHROME,
     at,
-    sentAt,
+    arrivedAt: sentAt,
     linkKey: 'shop',
     emailLinkKeys: ['shop', 'blog', 'help'],
     lastClicks: new Map(),
@@ -189,7 +197,7 @@ describe('judgeClick', () => {
     ],
     ['a click exactly 5,000 ms after sending', { at: sentAt + CLICK_AFTER_SEND_MS }, null, false],
     ['a click 6 s after sending', { at: sentAt + 6_000 }, null, false],
-    ['a click on an unsent message', { sentAt: null }, null, false],
+    ['a click on a message whose send is unsettled', { arrivedAt: null }, null, false],
     [
       'the last of all three links clicked within a second',
       {

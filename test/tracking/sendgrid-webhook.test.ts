@@ -130,22 +130,23 @@ describe('POST /webhooks/sendgrid', () => {
     const t = await setUp();
     const message = t.sent[0]!;
     const userAgent = 'Mozilla/5.0 (Macintosh) AppleWebKit/605.1.15';
+    const opened = t.sgEvent('open', message, { useragent: userAgent, sg_machine_open: false });
+    // Delivered a minute before it was read: a click at the moment of delivery is a machine's.
     const batch = [
-      t.sgEvent('delivered', message, { response: '250 OK' }),
-      t.sgEvent('open', message, { useragent: userAgent, sg_machine_open: false }),
+      t.sgEvent('delivered', message, { response: '250 OK', timestamp: opened.timestamp - 60 }),
+      opened,
       t.sgEvent('click', message, { useragent: userAgent, url: 'https://shop.example.com/x' }),
     ];
 
     const res = await t.post(batch).expect(200);
 
     expect(res.body).toEqual({ stored: 3, duplicates: 0, ignored: 0, malformed: 0 });
-    const occurredAt = batch[0]!.timestamp * 1000;
     const row = (i: number, type: string, userAgentSeen: string | null) => ({
       messageId: message.id,
       campaignId: message.campaignId,
       variantId: message.variantId,
       type,
-      occurredAt,
+      occurredAt: batch[i]!.timestamp * 1000,
       userAgent: userAgentSeen,
       machine: 0,
       linkKey: null,
@@ -167,7 +168,7 @@ describe('POST /webhooks/sendgrid', () => {
       provider: 'sendgrid',
       type: 'click',
       messageId: message.id,
-      occurredAt,
+      occurredAt: batch[2]!.timestamp * 1000,
       receivedAt: t.clock().getTime(),
       payload: expect.any(String),
     });
