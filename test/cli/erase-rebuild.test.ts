@@ -141,7 +141,7 @@ describe('eraseProspect', () => {
 
   it('keeps an unsubscribed prospect suppressed, by a hash only, when imported again', async () => {
     const app = startApp();
-    const { messageIds } = await sendCampaign(app, {}, 6);
+    const { messageIds } = await sendCampaign(app, { testFraction: 1 }, 6);
     const { sqlite } = app.leadsplit.context;
     const emailOf = sqlite.prepare(
       'SELECT p.email FROM messages m JOIN prospects p ON p.id = m.prospect_id WHERE m.id = ?',
@@ -158,7 +158,10 @@ describe('eraseProspect', () => {
     expect(stored).not.toContain(quitter!.split('@')[0]);
     expect(sqlite.prepare('SELECT count(*) FROM suppressed_addresses').pluck().get()).toBe(1);
 
-    const { body } = await app.api.post('/api/campaigns').send(campaignBody()).expect(201);
+    const { body } = await app.api
+      .post('/api/campaigns')
+      .send(campaignBody({ testFraction: 1 }))
+      .expect(201);
     const upload = await app.api
       .post(`/api/campaigns/${body.id}/prospects`)
       .type('text/csv')
