@@ -6,6 +6,8 @@ import { isMessageId } from './message-id';
 // TODO: the token shows the message id itself, which is also the key of the message's
 // tracking and unsubscribe links, so whoever sees a landing page's address (its analytics,
 // its logs) can unsubscribe that prospect. Encrypting the id would keep it private.
+// TODO: only the current secret makes and reads tokens, so changing it turns every token in
+// emails already sent unreadable; accepting previous secrets for reading would bridge that.
 const MAC_LENGTH = 16;
 
 /** Each secret's MAC key, derived once: a click makes a token, and it must stay cheap. */
