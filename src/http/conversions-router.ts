@@ -20,10 +20,8 @@ import {
   recordPixelConversion,
   type ConversionOutcome,
 } from '../tracking/conversions';
-import { errorHandler, parseInput } from './errors';
-
-/** A transparent 1×1 GIF. */
-const PIXEL = Buffer.from('R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7', 'base64');
+import { errorHandler, hostParsedBody, parseInput } from './errors';
+import { decodePart, PIXEL } from './tracking-router';
 
 // Set on every pixel answer alike. Written with end(), not send(), so that no ETag or 304 can
 // tell one answer from another.
@@ -52,44 +50,8 @@ function answerPixel(res: Response): void {
   res.status(200).set(PIXEL_HEADERS).end(PIXEL);
 }
 
-/**
- * The error for a request whose body a parser of the host app (an `express.json()` mounted
- * before leadsplit) has read already: Express reads a body once, so the bytes leadsplit needs
- * are gone. It is the host's setup and not the sender's request that is at fault, hence a 500
- * with a code of its own (which also tells a sender to retry once the host is fixed). Logged
- * once per route: every such request fails alike until the host changes its mount order.
- */
-export function hostParsedBody(ctx: Context, route: string, need: string): () => AppError {
-  let logged = false;
-  return () => {
-    if (!logged) {
-      logged = true;
-      ctx.logger.error(
-        { route, code: 'body_parsed_by_host' },
-        'the host app parsed a request body before leadsplit; mount leadsplit before body parsers',
-      );
-    }
-    return new AppError(
-      500,
-      'body_parsed_by_host',
-      `The application leadsplit is mounted in read this request's body before leadsplit ` +
-        `(a body parser such as express.json() runs first), so ${need}. Mount leadsplit's ` +
-        'router before the body parsers of the host app.',
-    );
-  };
-}
-
 /** The pixel's path below /t: /x/<token>.gif, with an optional query string. */
 const PIXEL_PATH = /^\/x\/([^/?#]*)\.gif\/?(?:\?.*)?$/;
-
-/** A path segment decoded; one that does not decode names no token, and is read as none. */
-function decodeSegment(segment: string): string {
-  try {
-    return decodeURIComponent(segment);
-  } catch {
-    return '';
-  }
-}
 
 /**
  * The thank-you page pixel, matched here rather than by an Express route: Express decodes a
@@ -107,7 +69,7 @@ function pixelRoute(ctx: Context): RequestHandler {
     }
 
     try {
-      if (req.method === 'GET') recordPixel(ctx, decodeSegment(match[1]!), req.query);
+      if (req.method === 'GET') recordPixel(ctx, decodePart(match[1]!), req.query);
     } catch (error) {
       ctx.logger.error({ err: error }, 'conversion pixel failed');
     }

@@ -1,5 +1,6 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import type { Logger } from 'pino';
+import type { Context } from '../context';
 import { z } from 'zod';
 import { AppError } from '../errors';
 import { StatsInputError } from '../stats';
@@ -84,5 +85,32 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
     }
     logger.error({ err: error, method: req.method, path: req.path }, 'unhandled error');
     res.status(500).json({ error: { code: 'internal', message: 'Something went wrong.' } });
+  };
+}
+
+/**
+ * The error for a request whose body a parser of the host app (an `express.json()` mounted
+ * before leadsplit) has read already: Express reads a body once, so the bytes leadsplit needs
+ * are gone. It is the host's setup and not the sender's request that is at fault, hence a 500
+ * with a code of its own (which also tells a sender to retry once the host is fixed). Logged
+ * once per route: every such request fails alike until the host changes its mount order.
+ */
+export function hostParsedBody(ctx: Context, route: string, need: string): () => AppError {
+  let logged = false;
+  return () => {
+    if (!logged) {
+      logged = true;
+      ctx.logger.error(
+        { route, code: 'body_parsed_by_host' },
+        'the host app parsed a request body before leadsplit; mount leadsplit before body parsers',
+      );
+    }
+    return new AppError(
+      500,
+      'body_parsed_by_host',
+      `The application leadsplit is mounted in read this request's body before leadsplit ` +
+        `(a body parser such as express.json() runs first), so ${need}. Mount leadsplit's ` +
+        'router before the body parsers of the host app.',
+    );
   };
 }

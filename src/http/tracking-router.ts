@@ -110,7 +110,8 @@ const CLICK_PATH = /^\/t\/c\/([^/?#]{1,100})\/([^/?#]{1,200})\/?(?:\?.*)?$/;
 /** /<message id>.gif below /t/o, with an optional query string that is ignored. */
 const OPEN_PATH = /^\/([^/?#]+)\.gif(?:\?.*)?$/;
 
-function decodePart(part: string): string {
+/** A path segment decoded; one with a broken %-escape names nothing, and is read as empty. */
+export function decodePart(part: string): string {
   if (!part.includes('%')) return part;
   try {
     return decodeURIComponent(part);

@@ -8,8 +8,7 @@ import {
   signatureProblemMessages,
 } from '../tracking/sendgrid-signature';
 import { parseSendgridEventBatch, recordSendgridEvents } from '../tracking/sendgrid-webhook';
-import { hostParsedBody } from './conversions-router';
-import { errorHandler } from './errors';
+import { errorHandler, hostParsedBody } from './errors';
 
 export interface WebhooksOptions {
   /** SendGrid's verification key (Mail Settings, signed event webhook); unsigned when absent. */
